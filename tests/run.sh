@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# tests/run.sh BUILD_DIR — runs every unit test binary (BUILD_DIR/t/*) and every
+# integration test (tests/integration/test_*.py) against BUILD_DIR/bin, each as
+# its own process with a timeout. Counts "ok - " / "not ok - " lines; a program
+# that crashes, times out, or prints a sanitizer report counts as a failure.
+# Closes with "N passed, N failed". Filter with TESTS="pattern ...".
+set -u
+B=${1:-build/asan}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export DM_BIN="$ROOT/$B/bin"
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:exitcode=86"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87"
+PY=/usr/bin/python3
+LOGDIR=$(mktemp -d /tmp/dm-test-XXXXXX)
+pass=0; fail=0; failed_names=()
+SAN='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer'
+
+want() {  # name
+  [ -z "${TESTS:-}" ] && return 0
+  for p in $TESTS; do case "$1" in *$p*) return 0;; esac; done
+  return 1
+}
+
+run_one() {  # name timeout cmd...
+  local name=$1 to=$2; shift 2
+  local log="$LOGDIR/$(basename "$name").log"
+  echo "== $name"
+  timeout -k 10 "$to" "$@" >"$log" 2>&1
+  local rc=$?
+  local p f
+  p=$(grep -c '^ok - ' "$log"); f=$(grep -c '^not ok - ' "$log")
+  grep -E '^(ok|not ok) - ' "$log" | sed 's/^/   /'
+  if grep -Eq "$SAN" "$log"; then
+    echo "   sanitizer report in $name:"; grep -E -A8 "$SAN" "$log" | head -30 | sed 's/^/   | /'
+    f=$((f + 1))
+  fi
+  if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "   $name exited with $rc without a failing test line (crash or timeout)"
+    f=$((f + 1))
+  fi
+  if [ "$f" -gt 0 ]; then
+    echo "   --- tail of $log"; tail -40 "$log" | sed 's/^/   | /'
+    failed_names+=("$name")
+  fi
+  if [ $rc -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+    echo "   $name ran no test"; f=1; failed_names+=("$name")
+  fi
+  pass=$((pass + p)); fail=$((fail + f))
+}
+
+for t in "$B"/t/test_*; do
+  [ -x "$t" ] || continue
+  want "$(basename "$t")" || continue
+  run_one "unit/$(basename "$t")" 300 "$t"
+done
+for t in tests/integration/test_*.py; do
+  [ -f "$t" ] || continue
+  want "$(basename "$t")" || continue
+  run_one "integration/$(basename "$t")" 900 "$PY" "$t"
+done
+[ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
+echo "logs: $LOGDIR"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
