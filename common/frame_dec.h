@@ -1,0 +1,37 @@
+/* frame_dec.h — client-side decoding of edge WebSocket messages (every
+ * format: JSON text, JSON+zstd, protobuf, protobuf+zstd with or without the
+ * trained dictionary) into one shape, a protobuf-c danmaku.Frame. Used by the
+ * watcher, the bench's checks and the tests; the edge itself never decodes. */
+#ifndef DM_FRAME_DEC_H
+#define DM_FRAME_DEC_H
+#include <stddef.h>
+#include <stdint.h>
+#include "danmaku.pb-c.h"
+
+enum dm_format { DM_FMT_JSON = 0, DM_FMT_PB = 1 };
+
+typedef struct frame_dec {
+    void *dctx;        /* ZSTD_DCtx* */
+    void *ddict[2];    /* ZSTD_DDict* per format, or NULL */
+    unsigned dict_id[2];
+} frame_dec;
+
+void frame_dec_init(frame_dec *d);
+void frame_dec_free(frame_dec *d);
+/* Loads the zstd dictionary for a format (bytes as served by the edge at
+ * GET /v1/zstd-dict?format=json|pb, or the file in proto/zdict/). 0 / -1. */
+int frame_dec_set_dict(frame_dec *d, int format, const void *dict, size_t len);
+/* Loads proto/zdict/danmaku-<format>.zdict from dir if present: 0 / -1. */
+int frame_dec_load_dict_file(frame_dec *d, int format, const char *dir);
+
+/* Decodes one whole WebSocket message: JSON text (or zstd-compressed JSON)
+ * or a protobuf Frame (or zstd-compressed). Returns a Frame to be released
+ * with frame_dec_release(), or NULL with a reason in err. For JSON the
+ * "type" decides the oneof (batch/reset/gap) and every event field is
+ * mapped to the protobuf Event fields. */
+Danmaku__Frame *frame_dec_decode(frame_dec *d, int format, int compressed,
+                                 const uint8_t *msg, size_t len,
+                                 char *err, size_t err_size);
+void frame_dec_release(Danmaku__Frame *f);
+
+#endif
