@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# scripts/run.sh (make run) — starts a local stack on fixed loopback ports:
+# redis-server (throwaway data dir), one broadcaster and one edge; prints how
+# to try it, and stops everything it started on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REDIS_PORT=${REDIS_PORT:-6399}
+BC_PORT=${BC_PORT:-8080}
+EDGE_PORT=${EDGE_PORT:-8081}
+WORKERS=${WORKERS:-1}
+RUN=$(mktemp -d /tmp/danmaku-run-XXXXXX)
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "stopping (pids ${pids[*]:-})"
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$RUN"
+}
+trap stop INT TERM EXIT
+for port in $REDIS_PORT $BC_PORT $EDGE_PORT; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+    echo "port $port on 127.0.0.1 is in use; set REDIS_PORT/BC_PORT/EDGE_PORT" >&2; exit 1
+  fi
+done
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN" --save "" --appendonly no \
+  --logfile "$RUN/redis.log" & pids+=($!)
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+bin/broadcaster --listen 127.0.0.1:$BC_PORT --redis 127.0.0.1:$REDIS_PORT 2>"$RUN/broadcaster.log" & pids+=($!)
+bin/edge --listen 127.0.0.1:$EDGE_PORT --redis 127.0.0.1:$REDIS_PORT --workers "$WORKERS" 2>"$RUN/edge.log" & pids+=($!)
+for _ in $(seq 100); do
+  curl -fs "http://127.0.0.1:$BC_PORT/healthz" >/dev/null 2>&1 &&
+  curl -fs "http://127.0.0.1:$EDGE_PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+cat <<MSG
+
+  danmaku stack running (logs in $RUN):
+    redis-server  127.0.0.1:$REDIS_PORT
+    broadcaster   http://127.0.0.1:$BC_PORT   (ingest)
+    edge          ws://127.0.0.1:$EDGE_PORT    (viewers)
+
+  Watch a room (in another terminal):
+    bin/danmaku-watch ws://127.0.0.1:$EDGE_PORT/v1/rooms/r1/ws
+    bin/danmaku-watch --format pb --compress zstd ws://127.0.0.1:$EDGE_PORT/v1/rooms/r1/ws
+    /usr/bin/python3 -m websockets ws://127.0.0.1:$EDGE_PORT/v1/rooms/r1/ws
+
+  Send a comment, a gift and a like:
+    curl -s -H 'Content-Type: application/json' -d '{"user_id":"u1","nick":"小明","text":"前方高能 🎉"}' http://127.0.0.1:$BC_PORT/v1/rooms/r1/comments
+    curl -s -H 'Content-Type: application/json' -d '{"user_id":"u2","nick":"土豪","gift_id":"g1","gift_name":"小电视","count":1,"unit_value":24500}' http://127.0.0.1:$BC_PORT/v1/rooms/r1/gifts
+    curl -s -H 'Content-Type: application/json' -d '{"user_id":"u3","count":5}' http://127.0.0.1:$BC_PORT/v1/rooms/r1/likes
+
+  Ctrl-C stops everything.
+MSG
+wait -n "${pids[@]}" || true
+echo "a process exited; see logs in $RUN:"; tail -5 "$RUN"/*.log
