@@ -1,0 +1,33 @@
+/* bench_dict.h — trains the zstd dictionaries for both edge formats from the
+ * natural corpus (held-out videos excluded), and measures wire size per
+ * delivered comment (scenario S6) on the held-out videos. */
+#ifndef BENCH_DICT_H
+#define BENCH_DICT_H
+#include <stddef.h>
+#include <stdio.h>
+#include "bench_corpus.h"
+
+/* Builds training batches (1..50 events, both formats) from every video not
+ * in corpus_heldout, trains dict_size-byte dictionaries and writes
+ * out_dir/danmaku-json.zdict and out_dir/danmaku-pb.zdict. Prints provenance
+ * to log. Returns 0, or -1 (message on log). */
+int bdict_train(const corpus *c, const char *out_dir, size_t dict_size, FILE *log);
+
+/* Per format/codec result of the wire-size scenario. */
+typedef struct wire_row {
+    const char *name;      /* "json", "pb+zstd+dict", ... */
+    size_t batch;          /* events per batch */
+    double bytes_per_event;/* WebSocket frame bytes (header + payload) / events */
+    double ratio_vs_json;  /* json bytes / these bytes */
+} wire_row;
+
+#define WIRE_MAX_ROWS 64
+/* Measures bytes per delivered comment on the held-out videos, at batches
+ * of 1, 10 and 50, for json, json+zstd, json+zstd+dict, json+gzip, pb,
+ * pb+zstd, pb+zstd+dict, pb+gzip (gzip -6 through the gzip program, its
+ * 18-byte member header/trailer excluded). Dictionaries from dict_dir.
+ * Fills rows (returns the count, -1 on error). */
+int bwire_measure(const corpus *c, const char *dict_dir, int zlevel,
+                  wire_row *rows, size_t max_rows, FILE *log);
+
+#endif
