@@ -90,6 +90,7 @@ typedef struct ws_msg {
     size_t len;
 } ws_msg;
 
+/* max_msg 0 means no limit (other than the int return convention, ~2 GiB). */
 void ws_reader_init(ws_reader *r, int role, uint64_t max_msg);
 void ws_reader_free(ws_reader *r);
 /* Consumes at most one frame from buf[0..len) (unmasking in place). Returns
