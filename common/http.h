@@ -52,6 +52,9 @@ int http_body_framing(const http_request *req, int64_t *content_length);
  * the input that remain after the terminating chunk (>= 0) when the body is
  * complete, -2 if more input is needed, -1 if malformed. */
 typedef struct http_chunked { int state; uint64_t remaining; uint64_t total; } http_chunked;
+/* (Zero-initialize the state before the first call; total counts the decoded
+ * body bytes so far, for a body-size limit. Chunk extensions and trailer
+ * fields are skipped. After completion further calls return -1.) */
 ssize_t http_decode_chunked(http_chunked *d, char *buf, size_t *len);
 
 /* Standard reason phrase ("Not Found"), "Unknown" for others. */
