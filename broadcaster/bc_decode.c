@@ -1,0 +1,392 @@
+/* bc_decode.c — request body -> validated danmaku.Event bytes. Both JSON and
+ * protobuf bodies are first reduced to one `fields` view, validated once by
+ * the same rules, then packed by hand (seq and ts_ms are left to Redis). */
+#include "bc_decode.h"
+#include "danmaku.pb-c.h"
+#include "utf8.h"
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct sfield { const char *p; size_t n; int has; } sfield;
+typedef struct ufield { uint64_t v; int has; } ufield;
+
+/* One request of any kind, whatever its encoding. */
+typedef struct fields {
+    sfield user_id, nick, text, cmid, gift_id, gift_name;
+    ufield color, mode, size, count, unit_value;
+} fields;
+
+static int fail(bc_err *err, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(bc_err *err, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    err->status = status;
+    err->code = code;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int bc_room_valid(const char *s, size_t n)
+{
+    if (n < 1 || n > BC_ROOM_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+void bc_event_init(bc_event *e)
+{
+    memset(e, 0, sizeof *e);
+    dbuf_init(&e->pb);
+}
+
+void bc_event_free(bc_event *e)
+{
+    dbuf_free(&e->pb);
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+static int json_str(json_t *o, const char *key, sfield *f, bc_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return fail(err, 400, "bad_field_type", "field '%s' must be a string", key);
+    f->p = json_string_value(v);
+    f->n = json_string_length(v);
+    f->has = 1;
+    return 0;
+}
+
+static int json_uint(json_t *o, const char *key, ufield *f, bc_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v))
+        return fail(err, 400, "bad_field_type", "field '%s' must be an integer", key);
+    json_int_t n = json_integer_value(v);
+    if (n < 0)
+        return fail(err, 422, "out_of_range", "field '%s' must not be negative", key);
+    f->v = (uint64_t)n;
+    f->has = 1;
+    return 0;
+}
+
+static int json_mode(json_t *o, ufield *f, bc_err *err)
+{
+    static const char *const names[] = { "scroll", "top", "bottom" };
+    json_t *v = json_object_get(o, "mode");
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return fail(err, 400, "bad_field_type", "field 'mode' must be a string");
+    for (unsigned i = 0; i < 3; i++)
+        if (!strcmp(json_string_value(v), names[i])) {
+            f->v = i;
+            f->has = 1;
+            return 0;
+        }
+    return fail(err, 422, "out_of_range", "field 'mode' must be scroll, top or bottom");
+}
+
+static int json_load_error(const json_error_t *je, bc_err *err)
+{
+    enum json_error_code c = json_error_code(je);
+    if (c == json_error_invalid_utf8 || !strncmp(je->text, "invalid Unicode", 15))
+        return fail(err, 422, "invalid_utf8", "body is not valid UTF-8");
+    if (c == json_error_numeric_overflow)
+        return fail(err, 422, "out_of_range", "number too large");
+    return fail(err, 400, "bad_json", "malformed JSON at byte %d: %.100s", je->position, je->text);
+}
+
+static int fields_from_json(int kind, json_t *o, fields *f, bc_err *err)
+{
+    if (json_str(o, "user_id", &f->user_id, err) || json_str(o, "nick", &f->nick, err) ||
+        json_str(o, "client_msg_id", &f->cmid, err))
+        return -1;
+    switch (kind) {
+    case BC_COMMENT:
+        return json_str(o, "text", &f->text, err) || json_uint(o, "color", &f->color, err) ||
+               json_mode(o, &f->mode, err) || json_uint(o, "size", &f->size, err) ? -1 : 0;
+    case BC_GIFT:
+        return json_str(o, "gift_id", &f->gift_id, err) ||
+               json_str(o, "gift_name", &f->gift_name, err) ||
+               json_uint(o, "count", &f->count, err) ||
+               json_uint(o, "unit_value", &f->unit_value, err) ? -1 : 0;
+    default:
+        return json_uint(o, "count", &f->count, err) ? -1 : 0;
+    }
+}
+
+/* ---- protobuf -------------------------------------------------------- */
+
+static void pb_str(const char *s, sfield *f)
+{
+    if (s) {
+        f->p = s;
+        f->n = strlen(s);
+        f->has = 1;
+    }
+}
+
+static void pb_uint(int has, uint64_t v, ufield *f)
+{
+    if (has) {
+        f->v = v;
+        f->has = 1;
+    }
+}
+
+static int fields_from_pb(int kind, const char *body, size_t len, fields *f,
+                          ProtobufCMessage **msg, bc_err *err)
+{
+    const uint8_t *b = (const uint8_t *)body;
+    if (kind == BC_COMMENT) {
+        Danmaku__CommentRequest *r = danmaku__comment_request__unpack(NULL, len, b);
+        if (!(*msg = (ProtobufCMessage *)r))
+            goto bad;
+        pb_str(r->user_id, &f->user_id); pb_str(r->nick, &f->nick);
+        pb_str(r->text, &f->text); pb_str(r->client_msg_id, &f->cmid);
+        pb_uint(r->has_color, r->color, &f->color);
+        pb_uint(r->has_mode, (uint64_t)(uint32_t)r->mode, &f->mode);
+        pb_uint(r->has_size, r->size, &f->size);
+    } else if (kind == BC_GIFT) {
+        Danmaku__GiftRequest *r = danmaku__gift_request__unpack(NULL, len, b);
+        if (!(*msg = (ProtobufCMessage *)r))
+            goto bad;
+        pb_str(r->user_id, &f->user_id); pb_str(r->nick, &f->nick);
+        pb_str(r->gift_id, &f->gift_id); pb_str(r->gift_name, &f->gift_name);
+        pb_str(r->client_msg_id, &f->cmid);
+        pb_uint(r->has_count, r->count, &f->count);
+        pb_uint(r->has_unit_value, r->unit_value, &f->unit_value);
+    } else {
+        Danmaku__LikeRequest *r = danmaku__like_request__unpack(NULL, len, b);
+        if (!(*msg = (ProtobufCMessage *)r))
+            goto bad;
+        pb_str(r->user_id, &f->user_id); pb_str(r->client_msg_id, &f->cmid);
+        pb_uint(r->has_count, r->count, &f->count);
+    }
+    return 0;
+bad:
+    return fail(err, 400, "bad_protobuf", "body is not a valid protobuf %s",
+                kind == BC_COMMENT ? "CommentRequest" : kind == BC_GIFT ? "GiftRequest"
+                                                                         : "LikeRequest");
+}
+
+/* ---- validation ------------------------------------------------------ */
+
+static int need(const sfield *s, const ufield *u, const char *name, bc_err *err)
+{
+    if ((s && !s->has) || (u && !u->has))
+        return fail(err, 400, "missing_field", "field '%s' is required", name);
+    return 0;
+}
+
+/* Valid UTF-8, no U+0000, code points within [min_cps, max_cps]. */
+static int check_text(const sfield *f, const char *name, size_t min_cps, size_t max_cps,
+                      bc_err *err)
+{
+    size_t cps;
+    if (utf8_validate(f->p, f->n, &cps) < 0)
+        return fail(err, 422, "invalid_utf8", "field '%s' is not valid UTF-8", name);
+    if (memchr(f->p, 0, f->n))
+        return fail(err, 422, "bad_value", "field '%s' must not contain U+0000", name);
+    if (cps < min_cps || cps > max_cps)
+        return fail(err, 422, "out_of_range", "field '%s' must have %zu..%zu characters",
+                    name, min_cps, max_cps);
+    return 0;
+}
+
+/* An identifier: 1..max bytes of valid UTF-8 without control characters. */
+static int check_id(const sfield *f, const char *name, size_t max, bc_err *err)
+{
+    if (f->n < 1 || f->n > max)
+        return fail(err, 422, "out_of_range", "field '%s' must have 1..%zu bytes", name, max);
+    if (utf8_validate(f->p, f->n, NULL) < 0)
+        return fail(err, 422, "invalid_utf8", "field '%s' is not valid UTF-8", name);
+    for (size_t i = 0; i < f->n; i++) {
+        unsigned char c = (unsigned char)f->p[i];
+        if (c < 0x20 || c == 0x7f)
+            return fail(err, 422, "bad_value", "field '%s' must not contain control characters",
+                        name);
+    }
+    return 0;
+}
+
+/* client_msg_id: optional ("" = none), 1..64 printable ASCII except ':'. */
+static int check_cmid(const sfield *f, bc_err *err)
+{
+    if (f->n > BC_CMID_MAX)
+        return fail(err, 422, "out_of_range", "field 'client_msg_id' must have 1..%d bytes",
+                    BC_CMID_MAX);
+    for (size_t i = 0; i < f->n; i++) {
+        unsigned char c = (unsigned char)f->p[i];
+        if (c < 0x21 || c > 0x7e || c == ':')
+            return fail(err, 422, "bad_value",
+                        "field 'client_msg_id' must be printable ASCII without ':' or spaces");
+    }
+    return 0;
+}
+
+static int check_range(const ufield *u, const char *name, uint64_t min, uint64_t max, bc_err *err)
+{
+    if (u->has && (u->v < min || u->v > max))
+        return fail(err, 422, "out_of_range", "field '%s' must be in %llu..%llu", name,
+                    (unsigned long long)min, (unsigned long long)max);
+    return 0;
+}
+
+static int check_comment(const fields *f, const bc_limits *lim, bc_err *err)
+{
+    size_t cps;
+    if (need(&f->nick, NULL, "nick", err) || need(&f->text, NULL, "text", err))
+        return -1;
+    if (utf8_validate(f->text.p, f->text.n, &cps) < 0)
+        return fail(err, 422, "invalid_utf8", "field 'text' is not valid UTF-8");
+    if (cps == 0)
+        return fail(err, 422, "empty_text", "field 'text' is empty");
+    if (cps > lim->max_text_cps)
+        return fail(err, 422, "text_too_long", "field 'text' has %zu characters, the limit is %zu",
+                    cps, lim->max_text_cps);
+    if (memchr(f->text.p, 0, f->text.n))
+        return fail(err, 422, "bad_value", "field 'text' must not contain U+0000");
+    return check_text(&f->nick, "nick", 0, BC_NICK_MAX_CPS, err) ||
+           check_range(&f->color, "color", 0, BC_COLOR_MAX, err) ||
+           check_range(&f->mode, "mode", 0, 2, err) ||
+           check_range(&f->size, "size", BC_SIZE_MIN, BC_SIZE_MAX, err) ? -1 : 0;
+}
+
+static int check_gift(const fields *f, bc_err *err)
+{
+    if (need(&f->nick, NULL, "nick", err) || need(&f->gift_id, NULL, "gift_id", err) ||
+        need(&f->gift_name, NULL, "gift_name", err) || need(NULL, &f->count, "count", err) ||
+        need(NULL, &f->unit_value, "unit_value", err))
+        return -1;
+    return check_text(&f->nick, "nick", 0, BC_NICK_MAX_CPS, err) ||
+           check_id(&f->gift_id, "gift_id", BC_GIFT_ID_MAX, err) ||
+           check_text(&f->gift_name, "gift_name", 1, BC_GIFT_NAME_MAX_CPS, err) ||
+           check_range(&f->count, "count", 1, BC_GIFT_COUNT_MAX, err) ||
+           check_range(&f->unit_value, "unit_value", 0, BC_UNIT_VALUE_MAX, err) ? -1 : 0;
+}
+
+static int check_like(const fields *f, bc_err *err)
+{
+    if (need(NULL, &f->count, "count", err))
+        return -1;
+    if (f->nick.has && check_text(&f->nick, "nick", 0, BC_NICK_MAX_CPS, err))
+        return -1;
+    return check_range(&f->count, "count", 1, BC_LIKE_COUNT_MAX, err);
+}
+
+static int validate(int kind, const fields *f, const bc_limits *lim, bc_err *err)
+{
+    if (need(&f->user_id, NULL, "user_id", err) ||
+        check_id(&f->user_id, "user_id", BC_USER_MAX, err) ||
+        (f->cmid.has && check_cmid(&f->cmid, err)))
+        return -1;
+    if (kind == BC_COMMENT)
+        return check_comment(f, lim, err);
+    return kind == BC_GIFT ? check_gift(f, err) : check_like(f, err);
+}
+
+/* ---- packing (danmaku.Event without seq/ts_ms) ------------------------ */
+
+static void put_str(dbuf *b, unsigned field, const sfield *s)
+{
+    dbuf_put_varint(b, field << 3 | 2);
+    dbuf_put_varint(b, s->n);
+    dbuf_append(b, s->p, s->n);
+}
+
+static void put_uint(dbuf *b, unsigned field, uint64_t v)
+{
+    dbuf_put_varint(b, field << 3);
+    dbuf_put_varint(b, v);
+}
+
+static void put_body(dbuf *out, int kind, const fields *f)
+{
+    dbuf sub;
+    dbuf_init(&sub);
+    if (kind == BC_COMMENT) {
+        put_str(&sub, 1, &f->text);
+        put_uint(&sub, 2, f->color.has ? f->color.v : 0xFFFFFF);
+        put_uint(&sub, 3, f->mode.has ? f->mode.v : DANMAKU__MODE__MODE_SCROLL);
+        put_uint(&sub, 4, f->size.has ? f->size.v : 25);
+    } else if (kind == BC_GIFT) {
+        put_str(&sub, 1, &f->gift_id);
+        put_str(&sub, 2, &f->gift_name);
+        put_uint(&sub, 3, f->count.v);
+        put_uint(&sub, 4, f->unit_value.v);
+    } else {
+        put_uint(&sub, 1, f->count.v);
+    }
+    dbuf_put_varint(out, (10u + (unsigned)kind) << 3 | 2);
+    dbuf_put_varint(out, sub.len);
+    dbuf_append(out, sub.data, sub.len);
+    dbuf_free(&sub);
+}
+
+static void pack_event(int kind, const fields *f, bc_event *ev)
+{
+    ev->kind = kind;
+    memcpy(ev->user_id, f->user_id.p, f->user_id.n);
+    ev->user_id[f->user_id.n] = 0;
+    ev->user_len = f->user_id.n;
+    ev->cmid_len = f->cmid.has ? f->cmid.n : 0;
+    memcpy(ev->cmid, f->cmid.p ? f->cmid.p : "", ev->cmid_len);
+    ev->cmid[ev->cmid_len] = 0;
+    put_str(&ev->pb, 3, &f->user_id);
+    if (f->nick.has)
+        put_str(&ev->pb, 4, &f->nick);
+    if (ev->cmid_len)
+        put_str(&ev->pb, 5, &f->cmid);
+    put_body(&ev->pb, kind, f);
+}
+
+int bc_decode(int kind, int ctype, const char *body, size_t len,
+              const bc_limits *lim, bc_event *ev, bc_err *err)
+{
+    fields f;
+    json_t *root = NULL;
+    ProtobufCMessage *msg = NULL;
+    int rc = -1;
+    memset(&f, 0, sizeof f);
+    dbuf_reset(&ev->pb);
+    if (ctype == BC_CT_JSON) {
+        json_error_t je;
+        root = json_loadb(body, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
+        if (!root)
+            return json_load_error(&je, err);
+        if (!json_is_object(root)) {
+            fail(err, 400, "bad_json", "body must be a JSON object");
+            goto out;
+        }
+        if (fields_from_json(kind, root, &f, err))
+            goto out;
+    } else if (fields_from_pb(kind, body, len, &f, &msg, err)) {
+        goto out;
+    }
+    if (validate(kind, &f, lim, err))
+        goto out;
+    pack_event(kind, &f, ev);
+    rc = 0;
+out:
+    json_decref(root);
+    if (msg)
+        protobuf_c_message_free_unpacked(msg, NULL);
+    return rc;
+}

@@ -1,0 +1,448 @@
+/* bc_seq.c — async hiredis client for the sequencer script: batching of the
+ * events submitted in one loop iteration into one EVALSHA, NOSCRIPT reload,
+ * reconnect with backoff, a stall watchdog, and the rule that a request whose
+ * reply never came back is answered "unavailable" (never "ok"). */
+#include "bc_seq.h"
+#include "dbuf.h"
+#include "log.h"
+#include "seq_lua.h"
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#define FIELDS_PER_EVENT 5
+#define HDR_ARGS 8              /* EVALSHA sha 0 retention window epoch F N */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+#define STALL_SEC 10            /* no reply for this long with calls in flight: drop */
+#define MAX_TRIES 3             /* NOSCRIPT reloads per batch */
+
+enum { S_DOWN, S_CONNECTING, S_LOADING, S_READY, S_CLOSED };
+
+struct bc_seq_req {
+    bc_seq_req *next;
+    bc_seq_cb *cb;
+    void *arg;
+    char kind;
+    size_t room_len, user_len, cmid_len, ev_len;
+    char data[];                /* room | user | cmid | ev */
+};
+
+typedef struct batch {
+    bc_seq *s;
+    int n, tries;
+    char num[4][24];            /* retention, window, F, N as text */
+    char epoch[17];
+    const char *argv[HDR_ARGS + FIELDS_PER_EVENT * BC_SEQ_BATCH];
+    size_t argvlen[HDR_ARGS + FIELDS_PER_EVENT * BC_SEQ_BATCH];
+    bc_seq_req *reqs[BC_SEQ_BATCH];
+} batch;
+
+struct bc_seq {
+    struct event_base *base;
+    char *host;
+    int port;
+    long retention, window;
+    redisAsyncContext *ac;
+    int state;
+    int was_up;                 /* for one log line per outage */
+    char sha[41];
+    bc_seq_req *head, *tail;
+    struct event *flush_ev, *retry_ev, *watch_ev;
+    int backoff_ms;
+    int inflight;
+    time_t last_progress, state_since;
+    bc_seq_stats st;
+};
+
+static void start_connect(bc_seq *s);
+
+static time_t now_sec(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return tv.tv_sec;
+}
+
+static void set_state(bc_seq *s, int state)
+{
+    s->state = state;
+    s->state_since = now_sec();
+}
+
+/* ---- delivering results ---------------------------------------------- */
+
+static void finish(bc_seq_req *r, const bc_seq_result *res)
+{
+    if (r->cb)
+        r->cb(r->arg, res);
+    free(r);
+}
+
+static void fail_req(bc_seq *s, bc_seq_req *r)
+{
+    bc_seq_result res = { .status = BC_SEQ_UNAVAILABLE };
+    s->st.unavailable++;
+    finish(r, &res);
+}
+
+static void fail_batch(batch *b)
+{
+    for (int i = 0; i < b->n; i++)
+        fail_req(b->s, b->reqs[i]);
+    free(b);
+}
+
+/* One element of the script's reply: {status, seq, epoch, ts_ms}. */
+static int parse_one(const redisReply *e, bc_seq_result *res)
+{
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 ||
+        e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_INTEGER ||
+        e->element[2]->type != REDIS_REPLY_STRING || e->element[3]->type != REDIS_REPLY_INTEGER ||
+        e->element[2]->len >= sizeof res->epoch || e->element[1]->integer < 1)
+        return -1;
+    if (!strcmp(e->element[0]->str, "ok"))
+        res->status = BC_SEQ_OK;
+    else if (!strcmp(e->element[0]->str, "dup"))
+        res->status = BC_SEQ_DUP;
+    else
+        return -1;
+    res->seq = (uint64_t)e->element[1]->integer;
+    memcpy(res->epoch, e->element[2]->str, e->element[2]->len);
+    res->epoch[e->element[2]->len] = 0;
+    res->ts_ms = e->element[3]->integer;
+    return 0;
+}
+
+static void deliver(batch *b, const redisReply *reply)
+{
+    bc_seq *s = b->s;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != (size_t)b->n) {
+        s->st.redis_errors++;
+        LOGW("seq", "unexpected sequencer reply (type %d, %zu elements for %d events)",
+             reply->type, reply->elements, b->n);
+        fail_batch(b);
+        return;
+    }
+    s->st.calls++;
+    for (int i = 0; i < b->n; i++) {
+        bc_seq_result res;
+        memset(&res, 0, sizeof res);
+        if (parse_one(reply->element[i], &res) < 0) {
+            s->st.redis_errors++;
+            fail_req(s, b->reqs[i]);
+            continue;
+        }
+        if (res.status == BC_SEQ_OK)
+            s->st.events++;
+        else
+            s->st.dups++;
+        finish(b->reqs[i], &res);
+    }
+    free(b);
+}
+
+/* ---- sending batches ------------------------------------------------- */
+
+static void batch_cb(redisAsyncContext *ac, void *r, void *privdata);
+
+static int send_batch(bc_seq *s, batch *b)
+{
+    b->argv[1] = s->sha;
+    b->argvlen[1] = 40;
+    int argc = HDR_ARGS + FIELDS_PER_EVENT * b->n;
+    if (redisAsyncCommandArgv(s->ac, batch_cb, b, argc, b->argv, b->argvlen) != REDIS_OK)
+        return -1;
+    if (s->inflight++ == 0)
+        s->last_progress = now_sec();
+    return 0;
+}
+
+static void script_reload(bc_seq *s, batch *b)
+{
+    b->tries++;
+    redisAsyncCommand(s->ac, NULL, NULL, "SCRIPT LOAD %b", seq_lua, strlen(seq_lua));
+    if (send_batch(s, b) < 0)
+        fail_batch(b);
+}
+
+static void batch_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+    batch *b = privdata;
+    bc_seq *s = b->s;
+    redisReply *reply = r;
+    s->inflight--;
+    s->last_progress = now_sec();
+    if (!reply) {               /* link dropped or freed: outcome unknown */
+        if (s->state != S_CLOSED)
+            set_state(s, S_DOWN);
+        fail_batch(b);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (!strncmp(reply->str, "NOSCRIPT", 8) && b->tries < MAX_TRIES && ac == s->ac &&
+            s->state == S_READY) {
+            script_reload(s, b);
+            return;
+        }
+        if (!s->st.redis_errors++)
+            LOGW("seq", "sequencer error: %.200s", reply->str);
+        fail_batch(b);
+        return;
+    }
+    deliver(b, reply);
+}
+
+static batch *take_batch(bc_seq *s)
+{
+    batch *b = xcalloc(1, sizeof *b);
+    b->s = s;
+    while (s->head && b->n < BC_SEQ_BATCH) {
+        bc_seq_req *r = s->head;
+        s->head = r->next;
+        b->reqs[b->n++] = r;
+    }
+    if (!s->head)
+        s->tail = NULL;
+    return b;
+}
+
+static void fill_args(bc_seq *s, batch *b)
+{
+    unsigned char rnd[8];
+    static const char hex[] = "0123456789abcdef";
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        abort();
+    for (int i = 0; i < 8; i++) {
+        b->epoch[2 * i] = hex[rnd[i] >> 4];
+        b->epoch[2 * i + 1] = hex[rnd[i] & 15];
+    }
+    snprintf(b->num[0], sizeof b->num[0], "%ld", s->retention);
+    snprintf(b->num[1], sizeof b->num[1], "%ld", s->window);
+    snprintf(b->num[2], sizeof b->num[2], "%d", FIELDS_PER_EVENT);
+    snprintf(b->num[3], sizeof b->num[3], "%d", b->n);
+    const char *hdr[HDR_ARGS] = { "EVALSHA", s->sha, "0", b->num[0], b->num[1], b->epoch,
+                                  b->num[2], b->num[3] };
+    for (int i = 0; i < HDR_ARGS; i++) {
+        b->argv[i] = hdr[i];
+        b->argvlen[i] = i == 5 ? 16 : strlen(hdr[i]);
+    }
+    for (int i = 0; i < b->n; i++) {
+        bc_seq_req *r = b->reqs[i];
+        const char **a = &b->argv[HDR_ARGS + FIELDS_PER_EVENT * i];
+        size_t *al = &b->argvlen[HDR_ARGS + FIELDS_PER_EVENT * i];
+        a[0] = r->data;                                      al[0] = r->room_len;
+        a[1] = &r->kind;                                     al[1] = 1;
+        a[2] = r->data + r->room_len;                        al[2] = r->user_len;
+        a[3] = a[2] + r->user_len;                           al[3] = r->cmid_len;
+        a[4] = a[3] + r->cmid_len;                           al[4] = r->ev_len;
+    }
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    bc_seq *s = arg;
+    while (s->head) {
+        batch *b = take_batch(s);
+        fill_args(s, b);
+        if (s->state != S_READY || !s->ac || send_batch(s, b) < 0)
+            fail_batch(b);
+    }
+}
+
+bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kind,
+                          const char *user, size_t user_len, const char *cmid, size_t cmid_len,
+                          const void *ev, size_t ev_len, bc_seq_cb *cb, void *arg)
+{
+    if (s->state != S_READY)
+        return NULL;
+    bc_seq_req *r = xmalloc(sizeof *r + room_len + user_len + cmid_len + ev_len);
+    r->next = NULL;
+    r->cb = cb;
+    r->arg = arg;
+    r->kind = kind;
+    r->room_len = room_len;
+    r->user_len = user_len;
+    r->cmid_len = cmid_len;
+    r->ev_len = ev_len;
+    memcpy(r->data, room, room_len);
+    memcpy(r->data + room_len, user, user_len);
+    memcpy(r->data + room_len + user_len, cmid, cmid_len);
+    memcpy(r->data + room_len + user_len + cmid_len, ev, ev_len);
+    if (s->tail)
+        s->tail->next = r;
+    else
+        s->head = r;
+    s->tail = r;
+    if (!event_pending(s->flush_ev, EV_TIMEOUT, NULL))
+        event_active(s->flush_ev, EV_TIMEOUT, 0);
+    return r;
+}
+
+void bc_seq_cancel(bc_seq_req *r)
+{
+    r->cb = NULL;
+}
+
+/* ---- the link ----------------------------------------------------------- */
+
+static void schedule_retry(bc_seq *s)
+{
+    struct timeval tv = { s->backoff_ms / 1000, (s->backoff_ms % 1000) * 1000 };
+    set_state(s, S_DOWN);
+    evtimer_add(s->retry_ev, &tv);
+    s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+}
+
+static void link_down(bc_seq *s, const char *why)
+{
+    if (s->was_up)
+        LOGW("seq", "redis %s:%d unavailable (%s); publishing answers 503 until it is back",
+             s->host, s->port, why);
+    s->was_up = 0;
+    schedule_retry(s);
+}
+
+/* Drops the link at once: outstanding calls complete as unavailable. */
+static void drop_link(bc_seq *s, const char *why)
+{
+    redisAsyncContext *ac = s->ac;
+    s->ac = NULL;
+    set_state(s, S_DOWN);
+    if (ac)
+        redisAsyncFree(ac);
+    link_down(s, why);
+}
+
+static void load_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+    bc_seq *s = privdata;
+    redisReply *reply = r;
+    if (!reply || ac != s->ac)
+        return;                 /* the disconnect callback handles it */
+    if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
+        LOGW("seq", "SCRIPT LOAD failed: %.200s", reply->type == REDIS_REPLY_ERROR ? reply->str : "?");
+        redisAsyncDisconnect(ac);
+        return;
+    }
+    memcpy(s->sha, reply->str, 40);
+    s->sha[40] = 0;
+    set_state(s, S_READY);
+    s->backoff_ms = BACKOFF_MIN_MS;
+    s->was_up = 1;
+    LOGI("seq", "redis %s:%d connected, sequencer script %.12s loaded", s->host, s->port, s->sha);
+}
+
+static void connect_cb(const redisAsyncContext *cac, int status)
+{
+    redisAsyncContext *ac = (redisAsyncContext *)cac;
+    bc_seq *s = ac->data;
+    if (ac != s->ac)
+        return;
+    if (status != REDIS_OK) {   /* hiredis frees ac after this callback */
+        s->ac = NULL;
+        link_down(s, ac->errstr);
+        return;
+    }
+    set_state(s, S_LOADING);
+    redisAsyncCommand(ac, load_cb, s, "SCRIPT LOAD %b", seq_lua, strlen(seq_lua));
+}
+
+static void disconnect_cb(const redisAsyncContext *cac, int status)
+{
+    bc_seq *s = cac->data;
+    if (cac != s->ac || s->state == S_CLOSED)
+        return;
+    s->ac = NULL;
+    link_down(s, status == REDIS_OK ? "closed" : cac->errstr);
+}
+
+static void start_connect(bc_seq *s)
+{
+    redisAsyncContext *ac = redisAsyncConnect(s->host, s->port);
+    if (!ac || ac->err) {
+        if (ac)
+            redisAsyncFree(ac);
+        link_down(s, "connect failed");
+        return;
+    }
+    ac->data = s;
+    redisLibeventAttach(ac, s->base);
+    redisAsyncSetConnectCallback(ac, connect_cb);
+    redisAsyncSetDisconnectCallback(ac, disconnect_cb);
+    s->ac = ac;
+    set_state(s, S_CONNECTING);
+}
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+    bc_seq *s = arg;
+    s->st.reconnects++;
+    start_connect(s);
+}
+
+/* Once a second: a link that stopped answering, or a connect that hangs,
+ * is dropped so that waiting requests get their 503 and we reconnect. */
+static void watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+    bc_seq *s = arg;
+    time_t now = now_sec();
+    if (s->state == S_READY && s->inflight > 0 && now - s->last_progress > STALL_SEC)
+        drop_link(s, "no reply");
+    else if ((s->state == S_CONNECTING || s->state == S_LOADING) && now - s->state_since > STALL_SEC)
+        drop_link(s, "connect timeout");
+}
+
+bc_seq *bc_seq_new(struct event_base *base, const bc_seq_conf *conf)
+{
+    bc_seq *s = xcalloc(1, sizeof *s);
+    struct timeval sec = { 1, 0 };
+    s->base = base;
+    s->host = xstrdup(conf->host);
+    s->port = conf->port;
+    s->retention = conf->retention;
+    s->window = conf->dedupe_window;
+    s->backoff_ms = BACKOFF_MIN_MS;
+    s->was_up = 1;              /* log the first failure */
+    s->flush_ev = event_new(base, -1, 0, flush_cb, s);
+    s->retry_ev = evtimer_new(base, retry_cb, s);
+    s->watch_ev = event_new(base, -1, EV_PERSIST, watch_cb, s);
+    event_add(s->watch_ev, &sec);
+    start_connect(s);
+    return s;
+}
+
+void bc_seq_free(bc_seq *s)
+{
+    redisAsyncContext *ac = s->ac;
+    set_state(s, S_CLOSED);
+    s->ac = NULL;
+    if (ac)
+        redisAsyncFree(ac);
+    while (s->head) {
+        bc_seq_req *r = s->head;
+        s->head = r->next;
+        fail_req(s, r);
+    }
+    event_free(s->flush_ev);
+    event_free(s->retry_ev);
+    event_free(s->watch_ev);
+    free(s->host);
+    free(s);
+}
+
+int bc_seq_ready(const bc_seq *s)
+{
+    return s->state == S_READY;
+}
+
+const bc_seq_stats *bc_seq_get_stats(const bc_seq *s)
+{
+    return &s->st;
+}

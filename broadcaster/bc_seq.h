@@ -1,0 +1,62 @@
+/* bc_seq.h — the broadcaster's link to the Redis sequencer (seq.lua): one
+ * async hiredis connection on the event loop, the script loaded once and
+ * called with EVALSHA; every event submitted during one loop iteration goes
+ * out in one call (chunks of BC_SEQ_BATCH). Reconnects with backoff. */
+#ifndef BC_SEQ_H
+#define BC_SEQ_H
+#include <stddef.h>
+#include <stdint.h>
+struct event_base;
+
+#define BC_SEQ_BATCH 64
+
+enum bc_seq_status {
+    BC_SEQ_OK = 0,          /* sequenced now */
+    BC_SEQ_DUP,             /* a retry: seq/epoch/ts_ms of the first publish */
+    BC_SEQ_UNAVAILABLE,     /* not stored as far as we know (link down or error) */
+};
+
+typedef struct bc_seq_result {
+    int status;
+    uint64_t seq;
+    char epoch[17];
+    int64_t ts_ms;
+} bc_seq_result;
+
+typedef void bc_seq_cb(void *arg, const bc_seq_result *r);
+typedef struct bc_seq bc_seq;
+typedef struct bc_seq_req bc_seq_req;
+
+typedef struct bc_seq_conf {
+    const char *host;
+    int port;
+    long retention;         /* stream MAXLEN */
+    long dedupe_window;     /* seconds */
+} bc_seq_conf;
+
+typedef struct bc_seq_stats {
+    uint64_t calls, events, dups, unavailable, redis_errors, reconnects;
+} bc_seq_stats;
+
+/* Creates the client and starts connecting (non-blocking). conf->host is
+ * copied. Never NULL. */
+bc_seq *bc_seq_new(struct event_base *base, const bc_seq_conf *conf);
+/* Closes the link: every outstanding request's callback runs with
+ * BC_SEQ_UNAVAILABLE before this returns; then frees s. */
+void bc_seq_free(bc_seq *s);
+/* 1 when connected and the script is loaded (what /healthz reports). */
+int bc_seq_ready(const bc_seq *s);
+const bc_seq_stats *bc_seq_get_stats(const bc_seq *s);
+
+/* Queues one event for sequencing. kind is 'c', 'g' or 'l'; cmid may be
+ * empty (no dedupe); ev is the packed Event without seq/ts_ms. All bytes are
+ * copied. cb(arg, result) runs exactly once, later, from the event loop —
+ * never from inside this call — unless the request is cancelled. Returns
+ * NULL (and never calls cb) when the link is not ready: answer 503. */
+bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kind,
+                          const char *user, size_t user_len, const char *cmid, size_t cmid_len,
+                          const void *ev, size_t ev_len, bc_seq_cb *cb, void *arg);
+/* The callback of r will not run (the event may still be sequenced). */
+void bc_seq_cancel(bc_seq_req *r);
+
+#endif

@@ -1,0 +1,88 @@
+#!lua
+-- seq.lua — the room sequencer: for each event of a batch (possibly of
+-- different rooms) it checks idempotency, assigns the room's next seq,
+-- appends seq/ts_ms to the protobuf Event, stores it in the capped stream and
+-- publishes it, all atomically. Contract: docs/ARCHITECTURE.md "Redis key layout".
+-- The shebang makes Redis check for OOM before the script starts, so a call
+-- runs whole; XADD precedes the seq update, so an error can never leave a
+-- stream entry without its seq nor a seq without its entry.
+--
+-- No KEYS. ARGV:
+--   1 retention (stream MAXLEN, exact)   2 dedupe window in seconds
+--   3 epoch candidate (16 hex chars)      4 F = fields per event (>= 5)
+--   5 N = number of events
+--   then N groups of F fields: room, kind ("c"|"g"|"l"), user_id,
+--   client_msg_id ("" = none), Event bytes (protobuf, without seq/ts_ms).
+--   Fields 6.. of a group are reserved for later checks (rate limits, mutes).
+-- Reply: N entries in order, each {status, seq, epoch, ts_ms}:
+--   "ok"  sequenced now;  "dup"  an earlier publish (its seq, epoch, ts_ms).
+--   Later checks add statuses ("limited", "muted") with their own fields.
+
+local retention = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local cand = ARGV[3]
+local F = tonumber(ARGV[4])
+local N = tonumber(ARGV[5])
+
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+-- protobuf varint of a non-negative integer below 2^53
+local function varint(n)
+  local out = {}
+  while n >= 128 do
+    out[#out + 1] = string.char(n % 128 + 128)
+    n = math.floor(n / 128)
+  end
+  out[#out + 1] = string.char(n)
+  return table.concat(out)
+end
+
+-- per-room state, read once per call: {epoch, seq}
+local rooms = {}
+local function room_state(room)
+  local st = rooms[room]
+  if st then return st end
+  local meta = 'dm:{' .. room .. '}:meta'
+  local v = redis.call('HMGET', meta, 'epoch', 'seq')
+  if not v[1] then
+    -- new room, or Redis lost its state: a fresh epoch (distinct per room),
+    -- and no stale entries of an older life may remain in the stream
+    local epoch = string.sub(redis.sha1hex(cand .. ':' .. room), 1, 16)
+    redis.call('DEL', 'dm:{' .. room .. '}:s')
+    redis.call('HSET', meta, 'epoch', epoch, 'seq', 0)
+    st = {epoch = epoch, seq = 0}
+  else
+    st = {epoch = v[1], seq = tonumber(v[2]) or 0}
+  end
+  rooms[room] = st
+  return st
+end
+
+local replies = {}
+for i = 0, N - 1 do
+  local b = 5 + i * F
+  local room, user, cmid, ev = ARGV[b + 1], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
+  local pfx = 'dm:{' .. room .. '}:'
+  local ddkey, dup = nil, nil
+  if cmid ~= '' then
+    ddkey = pfx .. 'dd:' .. user .. ':' .. cmid
+    dup = redis.call('GET', ddkey)
+  end
+  if dup then
+    local s, e, ts = string.match(dup, '^(%d+):([^:]+):(%d+)$')
+    replies[#replies + 1] = {'dup', tonumber(s), e, tonumber(ts)}
+  else
+    local st = room_state(room)
+    st.seq = st.seq + 1
+    local bytes = ev .. '\8' .. varint(st.seq) .. '\16' .. varint(now_ms)
+    redis.call('XADD', pfx .. 's', 'MAXLEN', retention, st.seq .. '-0', 'e', bytes)
+    redis.call('HSET', pfx .. 'meta', 'seq', st.seq)
+    redis.call('PUBLISH', pfx .. 'n', st.epoch .. ':' .. bytes)
+    if ddkey then
+      redis.call('SET', ddkey, st.seq .. ':' .. st.epoch .. ':' .. now_ms, 'EX', window)
+    end
+    replies[#replies + 1] = {'ok', st.seq, st.epoch, now_ms}
+  end
+end
+return replies
