@@ -21,7 +21,10 @@ void frame_dec_free(frame_dec *d);
 /* Loads the zstd dictionary for a format (bytes as served by the edge at
  * GET /v1/zstd-dict?format=json|pb, or the file in proto/zdict/). 0 / -1. */
 int frame_dec_set_dict(frame_dec *d, int format, const void *dict, size_t len);
-/* Loads proto/zdict/danmaku-<format>.zdict from dir if present: 0 / -1. */
+/* Loads danmaku-<json|pb>.zdict from dir (e.g. proto/zdict) if present:
+ * 0 when loaded or when the file does not exist (nothing loaded: frames are
+ * then expected with dictID 0), -1 if unreadable or not a dictionary.
+ * A frame whose dictID matches no loaded dictionary fails to decode. */
 int frame_dec_load_dict_file(frame_dec *d, int format, const char *dir);
 
 /* Decodes one whole WebSocket message: JSON text (or zstd-compressed JSON)

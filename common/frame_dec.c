@@ -1,0 +1,496 @@
+/* frame_dec.c — decodes edge WebSocket messages of every format into a
+ * protobuf-c danmaku.Frame: zstd (dictionary picked by the frame's dictID),
+ * then either protobuf unpack, or JSON (jansson) mapped onto stack protobuf
+ * structs that are packed and unpacked, so every result is released the
+ * same way (danmaku__frame__free_unpacked). */
+#include "frame_dec.h"
+#include "dbuf.h"
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#define FD_MAX_DECOMPRESSED (64u << 20)
+
+static void set_err(char *err, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t n, const char *fmt, ...)
+{
+    if (!err || !n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+void frame_dec_init(frame_dec *d)
+{
+    memset(d, 0, sizeof *d);
+    d->dctx = ZSTD_createDCtx();
+    if (!d->dctx)
+        abort();
+}
+
+void frame_dec_free(frame_dec *d)
+{
+    for (int i = 0; i < 2; i++) {
+        ZSTD_freeDDict(d->ddict[i]);
+        d->ddict[i] = NULL;
+        d->dict_id[i] = 0;
+    }
+    ZSTD_freeDCtx(d->dctx);
+    d->dctx = NULL;
+}
+
+int frame_dec_set_dict(frame_dec *d, int format, const void *dict, size_t len)
+{
+    if (format != DM_FMT_JSON && format != DM_FMT_PB)
+        return -1;
+    ZSTD_DDict *dd = len ? ZSTD_createDDict(dict, len) : NULL;
+    if (!dd)
+        return -1;
+    ZSTD_freeDDict(d->ddict[format]);
+    d->ddict[format] = dd;
+    d->dict_id[format] = ZSTD_getDictID_fromDDict(dd);
+    return 0;
+}
+
+int frame_dec_load_dict_file(frame_dec *d, int format, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dir,
+             format == DM_FMT_PB ? "pb" : "json");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    dbuf b;
+    dbuf_init(&b);
+    char tmp[8192];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        dbuf_append(&b, tmp, n);
+    int bad = ferror(f);
+    fclose(f);
+    int rc = bad ? -1 : frame_dec_set_dict(d, format, b.data, b.len);
+    dbuf_free(&b);
+    return rc;
+}
+
+/* ---- zstd ---- */
+
+/* The dictionary for a frame's dictID: ours for the format (or the other
+ * format's, if it matches), NULL for dictID 0; -1 if unknown. */
+static int pick_ddict(frame_dec *d, int format, unsigned id, ZSTD_DDict **out)
+{
+    *out = NULL;
+    if (id == 0) {
+        if (d->ddict[format] && d->dict_id[format] == 0)
+            *out = d->ddict[format];        /* raw-content dictionary */
+        return 0;
+    }
+    for (int i = 0; i < 2; i++) {
+        int f = i ? !format : format;
+        if (d->ddict[f] && d->dict_id[f] == id) {
+            *out = d->ddict[f];
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int zstd_stream(frame_dec *d, ZSTD_DDict *dd, const uint8_t *msg, size_t len,
+                       dbuf *out, char *err, size_t es)
+{
+    ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
+    ZSTD_DCtx_refDDict(d->dctx, dd);
+    ZSTD_inBuffer in = { msg, len, 0 };
+    for (int iter = 0; iter < 100000; iter++) {
+        dbuf_reserve(out, 64 * 1024);
+        ZSTD_outBuffer ob = { out->data + out->len, out->cap - out->len - 1, 0 };
+        size_t r = ZSTD_decompressStream(d->dctx, &ob, &in);
+        if (ZSTD_isError(r)) {
+            set_err(err, es, "zstd: %s", ZSTD_getErrorName(r));
+            return -1;
+        }
+        out->len += ob.pos;
+        if (out->len > FD_MAX_DECOMPRESSED) {
+            set_err(err, es, "zstd: decompressed message too large");
+            return -1;
+        }
+        if (r == 0)
+            return 0;
+        if (in.pos == in.size && ob.pos < ob.size) {
+            set_err(err, es, "zstd: truncated frame");
+            return -1;
+        }
+    }
+    set_err(err, es, "zstd: too many iterations");
+    return -1;
+}
+
+static int unzstd(frame_dec *d, int format, const uint8_t *msg, size_t len,
+                  dbuf *out, char *err, size_t es)
+{
+    size_t fsize = ZSTD_findFrameCompressedSize(msg, len);
+    if (ZSTD_isError(fsize)) {
+        set_err(err, es, "zstd: %s", ZSTD_getErrorName(fsize));
+        return -1;
+    }
+    if (fsize != len) {
+        set_err(err, es, "zstd: %zu trailing bytes after the frame", len - fsize);
+        return -1;
+    }
+    unsigned id = ZSTD_getDictID_fromFrame(msg, len);
+    ZSTD_DDict *dd;
+    if (pick_ddict(d, format, id, &dd) < 0) {
+        set_err(err, es, "zstd: unknown dictionary id %u", id);
+        return -1;
+    }
+    unsigned long long csize = ZSTD_getFrameContentSize(msg, len);
+    if (csize == ZSTD_CONTENTSIZE_ERROR) {
+        set_err(err, es, "zstd: bad frame header");
+        return -1;
+    }
+    if (csize == ZSTD_CONTENTSIZE_UNKNOWN)
+        return zstd_stream(d, dd, msg, len, out, err, es);
+    if (csize > FD_MAX_DECOMPRESSED) {
+        set_err(err, es, "zstd: decompressed message too large (%llu)", csize);
+        return -1;
+    }
+    dbuf_reserve(out, (size_t)csize);
+    size_t r = dd ? ZSTD_decompress_usingDDict(d->dctx, out->data, (size_t)csize, msg, len, dd)
+                  : ZSTD_decompressDCtx(d->dctx, out->data, (size_t)csize, msg, len);
+    if (ZSTD_isError(r)) {
+        set_err(err, es, "zstd: %s", ZSTD_getErrorName(r));
+        return -1;
+    }
+    out->len = r;
+    return 0;
+}
+
+/* ---- JSON -> protobuf structs ---- */
+
+typedef struct jctx { char *err; size_t es; } jctx;
+
+/* Optional string member: NULL if absent; -1 if present but not a string. */
+static int j_str(jctx *c, json_t *o, const char *key, char **out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v)) {
+        set_err(c->err, c->es, "json: \"%s\" is not a string", key);
+        return -1;
+    }
+    *out = (char *)json_string_value(v);
+    return 0;
+}
+
+/* Optional unsigned member: *has = 0 if absent; -1 if mistyped or > max. */
+static int j_uint(jctx *c, json_t *o, const char *key, uint64_t max,
+                  protobuf_c_boolean *has, uint64_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    *has = 0;
+    if (!v)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (uint64_t)json_integer_value(v) > max) {
+        set_err(c->err, c->es, "json: \"%s\" is not an unsigned integer in range", key);
+        return -1;
+    }
+    *has = 1;
+    *out = (uint64_t)json_integer_value(v);
+    return 0;
+}
+
+static int j_u32(jctx *c, json_t *o, const char *key, protobuf_c_boolean *has, uint32_t *out)
+{
+    uint64_t v = 0;
+    if (j_uint(c, o, key, UINT32_MAX, has, &v) < 0)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int j_u64(jctx *c, json_t *o, const char *key, protobuf_c_boolean *has, uint64_t *out)
+{
+    return j_uint(c, o, key, UINT64_MAX, has, out);
+}
+
+/* One event's storage: the Event and its body, filled in place. */
+typedef struct jev {
+    Danmaku__Event ev;
+    Danmaku__Comment comment;
+    Danmaku__Gift gift;
+    Danmaku__Like like;
+    char **flags;
+} jev;
+
+static int j_mode(jctx *c, json_t *o, Danmaku__Comment *cm)
+{
+    char *m;
+    if (j_str(c, o, "mode", &m) < 0)
+        return -1;
+    if (!m)
+        return 0;
+    cm->has_mode = 1;
+    if (!strcmp(m, "scroll"))      cm->mode = DANMAKU__MODE__MODE_SCROLL;
+    else if (!strcmp(m, "top"))    cm->mode = DANMAKU__MODE__MODE_TOP;
+    else if (!strcmp(m, "bottom")) cm->mode = DANMAKU__MODE__MODE_BOTTOM;
+    else {
+        set_err(c->err, c->es, "json: unknown mode \"%s\"", m);
+        return -1;
+    }
+    return 0;
+}
+
+static int j_body(jctx *c, json_t *o, jev *e)
+{
+    char *kind;
+    if (j_str(c, o, "kind", &kind) < 0)
+        return -1;
+    if (kind && !strcmp(kind, "comment")) {
+        danmaku__comment__init(&e->comment);
+        e->ev.body_case = DANMAKU__EVENT__BODY_COMMENT;
+        e->ev.comment = &e->comment;
+        return j_str(c, o, "text", &e->comment.text) |
+               j_u32(c, o, "color", &e->comment.has_color, &e->comment.color) |
+               j_u32(c, o, "size", &e->comment.has_size, &e->comment.size) |
+               j_mode(c, o, &e->comment);
+    }
+    if (kind && !strcmp(kind, "gift")) {
+        danmaku__gift__init(&e->gift);
+        e->ev.body_case = DANMAKU__EVENT__BODY_GIFT;
+        e->ev.gift = &e->gift;
+        return j_str(c, o, "gift_id", &e->gift.gift_id) |
+               j_str(c, o, "gift_name", &e->gift.gift_name) |
+               j_u32(c, o, "count", &e->gift.has_count, &e->gift.count) |
+               j_u64(c, o, "unit_value", &e->gift.has_unit_value, &e->gift.unit_value);
+    }
+    if (kind && !strcmp(kind, "like")) {
+        danmaku__like__init(&e->like);
+        e->ev.body_case = DANMAKU__EVENT__BODY_LIKE;
+        e->ev.like = &e->like;
+        return j_u32(c, o, "count", &e->like.has_count, &e->like.count);
+    }
+    set_err(c->err, c->es, "json: unknown event kind \"%s\"", kind ? kind : "(none)");
+    return -1;
+}
+
+static int j_flags(jctx *c, json_t *o, jev *e)
+{
+    json_t *fl = json_object_get(o, "flags");
+    if (!fl)
+        return 0;
+    if (!json_is_array(fl)) {
+        set_err(c->err, c->es, "json: \"flags\" is not an array");
+        return -1;
+    }
+    size_t n = json_array_size(fl);
+    e->flags = xcalloc(n ? n : 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(fl, i);
+        if (!json_is_string(s)) {
+            set_err(c->err, c->es, "json: flag is not a string");
+            return -1;
+        }
+        e->flags[i] = (char *)json_string_value(s);
+    }
+    e->ev.n_flags = n;
+    e->ev.flags = e->flags;
+    return 0;
+}
+
+static int j_event(jctx *c, json_t *o, jev *e)
+{
+    danmaku__event__init(&e->ev);
+    if (!json_is_object(o)) {
+        set_err(c->err, c->es, "json: event is not an object");
+        return -1;
+    }
+    uint64_t ts = 0;
+    protobuf_c_boolean has_ts = 0;
+    json_t *t = json_object_get(o, "ts_ms");
+    if (t && !json_is_integer(t)) {
+        set_err(c->err, c->es, "json: \"ts_ms\" is not an integer");
+        return -1;
+    }
+    if (t) {
+        has_ts = 1;
+        ts = (uint64_t)json_integer_value(t);
+    }
+    e->ev.has_ts_ms = has_ts;
+    e->ev.ts_ms = (int64_t)ts;
+    if (j_u64(c, o, "seq", &e->ev.has_seq, &e->ev.seq) < 0 ||
+        j_str(c, o, "user_id", &e->ev.user_id) < 0 ||
+        j_str(c, o, "nick", &e->ev.nick) < 0 ||
+        j_str(c, o, "client_msg_id", &e->ev.client_msg_id) < 0 ||
+        j_str(c, o, "risk", &e->ev.risk) < 0 ||
+        j_flags(c, o, e) < 0)
+        return -1;
+    return j_body(c, o, e) ? -1 : 0;
+}
+
+static void jevs_free(jev *evs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(evs[i].flags);
+    free(evs);
+}
+
+/* Packs f and unpacks it into a fresh heap Frame. */
+static Danmaku__Frame *repack(Danmaku__Frame *f, char *err, size_t es)
+{
+    size_t n = danmaku__frame__get_packed_size(f);
+    uint8_t *buf = xmalloc(n ? n : 1);
+    danmaku__frame__pack(f, buf);
+    Danmaku__Frame *out = danmaku__frame__unpack(NULL, n, buf);
+    free(buf);
+    if (!out)
+        set_err(err, es, "internal: repack failed");
+    return out;
+}
+
+static Danmaku__Frame *j_batch(jctx *c, json_t *root)
+{
+    Danmaku__Batch b = DANMAKU__BATCH__INIT;
+    Danmaku__Frame f = DANMAKU__FRAME__INIT;
+    protobuf_c_boolean has_from, has_to;
+    json_t *evs = json_object_get(root, "events");
+    if (j_str(c, root, "room", &b.room) || j_str(c, root, "epoch", &b.epoch) ||
+        j_u64(c, root, "from_seq", &has_from, &b.from_seq) ||
+        j_u64(c, root, "to_seq", &has_to, &b.to_seq))
+        return NULL;
+    b.has_from_seq = has_from;
+    b.has_to_seq = has_to;
+    if (evs && !json_is_array(evs)) {
+        set_err(c->err, c->es, "json: \"events\" is not an array");
+        return NULL;
+    }
+    size_t n = evs ? json_array_size(evs) : 0;
+    jev *je = xcalloc(n ? n : 1, sizeof *je);
+    Danmaku__Event **ptrs = xcalloc(n ? n : 1, sizeof *ptrs);
+    Danmaku__Frame *out = NULL;
+    size_t done = 0;
+    for (; done < n; done++) {
+        if (j_event(c, json_array_get(evs, done), &je[done]) < 0)
+            goto end;
+        ptrs[done] = &je[done].ev;
+    }
+    b.n_events = n;
+    b.events = ptrs;
+    f.msg_case = DANMAKU__FRAME__MSG_BATCH;
+    f.batch = &b;
+    out = repack(&f, c->err, c->es);
+end:
+    jevs_free(je, n);
+    free(ptrs);
+    return out;
+}
+
+static Danmaku__Frame *j_reset(jctx *c, json_t *root)
+{
+    Danmaku__Reset r = DANMAKU__RESET__INIT;
+    Danmaku__Frame f = DANMAKU__FRAME__INIT;
+    protobuf_c_boolean has;
+    if (j_str(c, root, "room", &r.room) || j_str(c, root, "epoch", &r.epoch) ||
+        j_u64(c, root, "from_seq", &has, &r.from_seq) || j_str(c, root, "reason", &r.reason))
+        return NULL;
+    r.has_from_seq = has;
+    f.msg_case = DANMAKU__FRAME__MSG_RESET;
+    f.reset = &r;
+    return repack(&f, c->err, c->es);
+}
+
+static Danmaku__Frame *j_gap(jctx *c, json_t *root)
+{
+    Danmaku__Gap g = DANMAKU__GAP__INIT;
+    Danmaku__Frame f = DANMAKU__FRAME__INIT;
+    protobuf_c_boolean has_from, has_to;
+    if (j_str(c, root, "room", &g.room) || j_u64(c, root, "from_seq", &has_from, &g.from_seq) ||
+        j_u64(c, root, "to_seq", &has_to, &g.to_seq) || j_str(c, root, "reason", &g.reason))
+        return NULL;
+    g.has_from_seq = has_from;
+    g.has_to_seq = has_to;
+    f.msg_case = DANMAKU__FRAME__MSG_GAP;
+    f.gap = &g;
+    return repack(&f, c->err, c->es);
+}
+
+static Danmaku__Frame *decode_json(const uint8_t *msg, size_t len, char *err, size_t es)
+{
+    json_error_t je;
+    json_t *root = json_loadb((const char *)msg, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        set_err(err, es, "json: %s (at %d)", je.text, je.position);
+        return NULL;
+    }
+    jctx c = { err, es };
+    Danmaku__Frame *f = NULL;
+    char *type = NULL;
+    if (!json_is_object(root))
+        set_err(err, es, "json: message is not an object");
+    else if (j_str(&c, root, "type", &type) == 0 && type) {
+        if (!strcmp(type, "batch"))      f = j_batch(&c, root);
+        else if (!strcmp(type, "reset")) f = j_reset(&c, root);
+        else if (!strcmp(type, "gap"))   f = j_gap(&c, root);
+        else set_err(err, es, "json: unknown type \"%s\"", type);
+    } else if (!type) {
+        set_err(err, es, "json: missing \"type\"");
+    }
+    json_decref(root);
+    return f;
+}
+
+static Danmaku__Frame *decode_pb(const uint8_t *msg, size_t len, char *err, size_t es)
+{
+    Danmaku__Frame *f = danmaku__frame__unpack(NULL, len, msg);
+    if (!f) {
+        set_err(err, es, "protobuf: cannot unpack Frame (%zu bytes)", len);
+        return NULL;
+    }
+    if (f->msg_case == DANMAKU__FRAME__MSG__NOT_SET) {
+        set_err(err, es, "protobuf: empty Frame");
+        danmaku__frame__free_unpacked(f, NULL);
+        return NULL;
+    }
+    return f;
+}
+
+Danmaku__Frame *frame_dec_decode(frame_dec *d, int format, int compressed,
+                                 const uint8_t *msg, size_t len,
+                                 char *err, size_t err_size)
+{
+    if (err && err_size)
+        err[0] = '\0';
+    if (format != DM_FMT_JSON && format != DM_FMT_PB) {
+        set_err(err, err_size, "unknown format %d", format);
+        return NULL;
+    }
+    dbuf plain;
+    dbuf_init(&plain);
+    if (compressed) {
+        if (unzstd(d, format, msg, len, &plain, err, err_size) < 0) {
+            dbuf_free(&plain);
+            return NULL;
+        }
+        msg = (const uint8_t *)plain.data;
+        len = plain.len;
+    }
+    Danmaku__Frame *f = format == DM_FMT_JSON ? decode_json(msg, len, err, err_size)
+                                              : decode_pb(msg, len, err, err_size);
+    dbuf_free(&plain);
+    return f;
+}
+
+void frame_dec_release(Danmaku__Frame *f)
+{
+    if (f)
+        danmaku__frame__free_unpacked(f, NULL);
+}
