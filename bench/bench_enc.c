@@ -97,22 +97,42 @@ static void pb_fill(pb_slot *s, const bev *e)
     }
 }
 
+static void pb_len_field(dbuf *b, unsigned field, const void *p, size_t n)
+{
+    dbuf_put_varint(b, field << 3 | 2);
+    dbuf_put_varint(b, n);
+    dbuf_append(b, p, n);
+}
+
+/* The event as stored in Redis: the broadcaster's packed Event (without
+ * seq/ts_ms) followed by the seq (field 1) and ts_ms (field 2) the
+ * sequencer appends — the bytes the edge forwards unchanged. */
+static void pb_stored_event(dbuf *b, const bev *e)
+{
+    pb_slot s;
+    pb_fill(&s, e);
+    s.ev.has_seq = 0; s.ev.has_ts_ms = 0;
+    size_t len = danmaku__event__get_packed_size(&s.ev);
+    dbuf_reserve(b, len + 24);
+    danmaku__event__pack(&s.ev, (uint8_t *)b->data + b->len);
+    b->len += len;
+    dbuf_put_varint(b, 1 << 3); dbuf_put_varint(b, e->seq);
+    dbuf_put_varint(b, 2 << 3); dbuf_put_varint(b, (uint64_t)e->ts_ms);
+}
+
 void benc_pb_batch(dbuf *b, const char *room, const char *epoch, const bev *ev, size_t n)
 {
-    pb_slot *slots = xcalloc(n, sizeof *slots);
-    Danmaku__Event **evp = xcalloc(n, sizeof *evp);
-    for (size_t i = 0; i < n; i++) { pb_fill(&slots[i], &ev[i]); evp[i] = &slots[i].ev; }
-    Danmaku__Batch batch = DANMAKU__BATCH__INIT;
-    batch.room = (char *)room; batch.epoch = (char *)epoch;
-    batch.has_from_seq = 1; batch.from_seq = ev[0].seq;
-    batch.has_to_seq = 1; batch.to_seq = ev[n - 1].seq;
-    batch.n_events = n; batch.events = evp;
-    Danmaku__Frame fr = DANMAKU__FRAME__INIT;
-    fr.msg_case = DANMAKU__FRAME__MSG_BATCH; fr.batch = &batch;
-    size_t len = danmaku__frame__get_packed_size(&fr);
-    dbuf_reserve(b, len);
-    danmaku__frame__pack(&fr, (uint8_t *)b->data + b->len);
-    b->len += len;
-    b->data[b->len] = 0;
-    free(evp); free(slots);
+    dbuf inner, one;
+    dbuf_init(&inner); dbuf_init(&one);
+    pb_len_field(&inner, 1, room, strlen(room));
+    pb_len_field(&inner, 2, epoch, strlen(epoch));
+    dbuf_put_varint(&inner, 3 << 3); dbuf_put_varint(&inner, ev[0].seq);
+    dbuf_put_varint(&inner, 4 << 3); dbuf_put_varint(&inner, ev[n - 1].seq);
+    for (size_t i = 0; i < n; i++) {
+        dbuf_reset(&one);
+        pb_stored_event(&one, &ev[i]);
+        pb_len_field(&inner, 5, one.data, one.len);
+    }
+    pb_len_field(b, 1, inner.data, inner.len);   /* Frame.batch */
+    dbuf_free(&inner); dbuf_free(&one);
 }
