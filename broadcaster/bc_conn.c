@@ -1,42 +1,56 @@
-/* bc_conn.c — HTTP/1.1 connections: a small state machine per socket
- * (IDLE -> reading a request -> WAIT for its answer -> IDLE), Content-Length
- * framing with a body limit, Expect: 100-continue, keep-alive, idle timeouts
- * and output back-pressure. Requests are parsed straight from the bufferevent's
- * input (pulled up), so a request costs no copy until bc_route needs one. */
+/* bc_conn.c — HTTP/1.1 connections on raw libevent events: a small state
+ * machine per socket (IDLE -> BODY -> WAIT for the answer -> IDLE), parsing
+ * straight from a contiguous input buffer, Content-Length framing with a body
+ * limit, Expect: 100-continue, keep-alive, pipelining (answered in order, one
+ * request in flight), output written at once at the end of each callback and
+ * EV_WRITE armed only when the socket is full. Idle connections are reaped by
+ * a sweep timer instead of a timer per read. Connections are freed only at
+ * the end of a top-level callback, never inside their own call stack. */
 #include "bc_conn.h"
 #include "bc_route.h"
 #include "http.h"
 #include "log.h"
-#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define HEAD_MAX 8192            /* request line + headers */
 #define DRAIN_MAX (1u << 20)     /* bodies over --max-body up to this are read and dropped */
-#define OUT_MAX (1u << 20)       /* stop reading while this much output is unsent */
-#define IDLE_SEC 60
-#define WRITE_SEC 30
+#define OUT_MAX (1u << 20)       /* stop handling requests while this much output is unsent */
+#define READ_CHUNK 16384
+#define IDLE_SEC 60              /* keep-alive idle limit */
+#define WRITE_SEC 30             /* output not drained for this long: close */
+#define LINGER_SEC 2             /* after our FIN, read and drop for at most this long */
+#define SWEEP_SEC 1
 
-enum conn_state { C_IDLE, C_BODY, C_DRAIN, C_WAIT, C_CLOSING };
+enum conn_state { C_IDLE, C_BODY, C_DRAIN, C_WAIT, C_CLOSING, C_LINGER };
 
 struct bc_conn {
     bc_conn *prev, *next;
     bc_server *srv;
-    struct bufferevent *bev;
+    evutil_socket_t fd;
+    struct event *rev, *wev;
+    int rev_on, wev_on;
+    dbuf in;                     /* received bytes; unconsumed from in_off */
+    size_t in_off;
+    struct evbuffer *out;
     int state;
     int keep_alive;              /* of the current request */
     int eof;                     /* peer finished sending */
     int in_process;              /* process() is on the stack */
+    int dead;                    /* free at the end of the current callback */
     int sent_continue;
     size_t need;                 /* C_BODY: head + body bytes; C_DRAIN: bytes to drop */
+    time_t last_read, last_write_ok, linger_since;
     bc_pending pending;
 };
 
@@ -44,6 +58,13 @@ static void process(bc_conn *c);
 
 bc_server *bc_conn_server(bc_conn *c) { return c->srv; }
 bc_pending *bc_conn_pending(bc_conn *c) { return &c->pending; }
+
+static time_t now_sec(bc_server *srv)
+{
+    struct timeval tv;
+    event_base_gettimeofday_cached(srv->base, &tv);
+    return tv.tv_sec;
+}
 
 static void conn_free(bc_conn *c)
 {
@@ -57,17 +78,77 @@ static void conn_free(bc_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     srv->nconns--;
-    bufferevent_free(c->bev);
+    event_free(c->rev);
+    event_free(c->wev);
+    evbuffer_free(c->out);
+    dbuf_free(&c->in);
+    evutil_closesocket(c->fd);
     free(c);
 }
 
-/* Closes once everything written has been sent. */
-static void close_after_write(bc_conn *c)
+static void set_read(bc_conn *c, int on)
 {
-    c->state = C_CLOSING;
-    bufferevent_disable(c->bev, EV_READ);
-    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+    if (on == c->rev_on)
+        return;
+    c->rev_on = on;
+    if (on)
+        event_add(c->rev, NULL);
+    else
+        event_del(c->rev);
+}
+
+static void set_write(bc_conn *c, int on)
+{
+    if (on == c->wev_on)
+        return;
+    c->wev_on = on;
+    if (on)
+        event_add(c->wev, NULL);
+    else
+        event_del(c->wev);
+}
+
+/* Sends what the output holds; arms EV_WRITE if the socket is full. When a
+ * closing connection has sent everything: half-close and linger. */
+static void flush(bc_conn *c)
+{
+    while (evbuffer_get_length(c->out) > 0) {
+        int n = evbuffer_write(c->out, c->fd);
+        if (n > 0) {
+            c->last_write_ok = now_sec(c->srv);
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            break;
+        c->srv->st.conn_errors++;
+        LOGD("conn", "write failed: %s", strerror(errno));
+        c->dead = 1;
+        return;
+    }
+    int pending = evbuffer_get_length(c->out) > 0;
+    set_write(c, pending);
+    if (!pending && c->state == C_CLOSING) {
+        shutdown(c->fd, SHUT_WR);
+        c->state = C_LINGER;
+        c->linger_since = now_sec(c->srv);
+        set_read(c, 1);
+        if (c->eof)
+            c->dead = 1;
+    }
+}
+
+/* End of a top-level callback: send output, free the connection if marked,
+ * and read only while the peer is not pipelining far ahead of us. */
+static void finish(bc_conn *c)
+{
+    if (!c->dead)
+        flush(c);
+    if (c->dead) {
         conn_free(c);
+        return;
+    }
+    size_t backlog = c->in.len - c->in_off;
+    set_read(c, !c->eof && backlog <= (size_t)c->srv->opts->max_body + HEAD_MAX + READ_CHUNK);
 }
 
 static void count_status(bc_server *srv, int status)
@@ -82,21 +163,24 @@ static void count_status(bc_server *srv, int status)
         srv->st.st5xx++;
 }
 
+/* After an answer: next request, or close when the request asked for it. */
+static void after_answer(bc_conn *c)
+{
+    if (c->state == C_CLOSING || c->state == C_LINGER)
+        return;
+    c->state = c->keep_alive ? C_IDLE : C_CLOSING;
+    if (!c->in_process) {
+        process(c);
+        finish(c);
+    }
+}
+
 void bc_conn_respond(bc_conn *c, int status, const char *ctype, const char *extra,
                      const void *body, size_t len)
 {
     count_status(c->srv, status);
-    http_write_response(bufferevent_get_output(c->bev), status, ctype, extra, body, len,
-                        c->keep_alive);
-    if (c->state == C_CLOSING)
-        return;
-    if (!c->keep_alive) {
-        close_after_write(c);
-        return;
-    }
-    c->state = C_IDLE;
-    if (!c->in_process)
-        process(c);
+    http_write_response(c->out, status, ctype, extra, body, len, c->keep_alive);
+    after_answer(c);
 }
 
 void bc_conn_error(bc_conn *c, int status, const char *code, const char *msg,
@@ -104,16 +188,8 @@ void bc_conn_error(bc_conn *c, int status, const char *code, const char *msg,
 {
     if (!extra) {
         count_status(c->srv, status);
-        http_write_error(bufferevent_get_output(c->bev), status, code, msg, c->keep_alive);
-        if (c->state == C_CLOSING)
-            return;
-        if (!c->keep_alive) {
-            close_after_write(c);
-            return;
-        }
-        c->state = C_IDLE;
-        if (!c->in_process)
-            process(c);
+        http_write_error(c->out, status, code, msg, c->keep_alive);
+        after_answer(c);
         return;
     }
     char body[512];
@@ -143,15 +219,19 @@ static void send_continue(bc_conn *c, const http_request *h)
     if (c->sent_continue || !e || e->value_len != 12 || strncasecmp(e->value, "100-continue", 12))
         return;
     c->sent_continue = 1;
-    evbuffer_add(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+    evbuffer_add(c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 }
 
-/* Starts a request whose head is complete: decide its framing. Returns 1 to
- * go on (state set), 0 to stop processing this connection for now. */
+static size_t avail(const bc_conn *c) { return c->in.len - c->in_off; }
+static const char *unread(const bc_conn *c) { return c->in.data + c->in_off; }
+static void consume(bc_conn *c, size_t n) { c->in_off += n; }
+
+/* A request head is complete: decide its framing. Returns 1 to go on. */
 static int start_request(bc_conn *c, const http_request *h, size_t head_len)
 {
     int64_t clen;
     c->keep_alive = wants_keep_alive(h);
+    c->sent_continue = 0;
     if (http_body_framing(h, &clen) < 0) {
         fatal(c, 400, "bad_request", "invalid Content-Length or Transfer-Encoding");
         return 0;
@@ -165,7 +245,7 @@ static int start_request(bc_conn *c, const http_request *h, size_t head_len)
             fatal(c, 413, "body_too_large", "request body exceeds the limit");
             return 0;
         }
-        evbuffer_drain(bufferevent_get_input(c->bev), head_len);
+        consume(c, head_len);
         send_continue(c, h);
         c->state = C_DRAIN;
         c->need = (size_t)clen;
@@ -173,21 +253,19 @@ static int start_request(bc_conn *c, const http_request *h, size_t head_len)
     }
     c->state = C_BODY;
     c->need = head_len + (size_t)clen;
-    if (evbuffer_get_length(bufferevent_get_input(c->bev)) < c->need)
+    if (avail(c) < c->need)
         send_continue(c, h);
     return 1;
 }
 
 /* C_IDLE: parse a request head if one is complete. */
-static int step_idle(bc_conn *c, struct evbuffer *in)
+static int step_idle(bc_conn *c)
 {
-    size_t avail = evbuffer_get_length(in);
-    if (avail == 0)
-        return 0;
-    size_t n = avail < HEAD_MAX ? avail : HEAD_MAX;
-    const char *p = (const char *)evbuffer_pullup(in, n);
+    size_t n = avail(c) < HEAD_MAX ? avail(c) : HEAD_MAX;
     http_request h;
-    int rc = http_parse_request(p, n, &h);
+    if (n == 0)
+        return 0;
+    int rc = http_parse_request(unread(c), n, &h);
     if (rc == -2 && n < HEAD_MAX)
         return 0;
     if (rc == -2) {
@@ -198,18 +276,17 @@ static int step_idle(bc_conn *c, struct evbuffer *in)
         fatal(c, 400, "bad_request", "malformed HTTP request");
         return 0;
     }
-    c->sent_continue = 0;
     return start_request(c, &h, (size_t)rc);
 }
 
-/* C_BODY: the whole request is in the buffer: parse again (the pullup may
- * have moved it) and dispatch. */
-static int step_body(bc_conn *c, struct evbuffer *in)
+/* C_BODY: once the whole request is buffered, parse the head again (cheap,
+ * and the buffer may have moved since) and dispatch it. */
+static int step_body(bc_conn *c)
 {
-    if (evbuffer_get_length(in) < c->need)
+    if (avail(c) < c->need)
         return 0;
     size_t total = c->need;
-    const char *p = (const char *)evbuffer_pullup(in, total);
+    const char *p = unread(c);
     http_request h;
     int head = http_parse_request(p, total, &h);
     if (head <= 0) {                      /* cannot happen: parsed before */
@@ -219,113 +296,148 @@ static int step_body(bc_conn *c, struct evbuffer *in)
     c->state = C_WAIT;
     c->srv->st.requests++;
     bc_route_request(c, &h, p + head, total - (size_t)head);
-    if (c->state == C_CLOSING)
-        return 0;
-    evbuffer_drain(in, total);
+    consume(c, total);
     return 1;
 }
 
 /* C_DRAIN: drop an oversized body, then answer 413 and go on. */
-static int step_drain(bc_conn *c, struct evbuffer *in)
+static int step_drain(bc_conn *c)
 {
-    size_t avail = evbuffer_get_length(in);
-    size_t n = avail < c->need ? avail : c->need;
-    evbuffer_drain(in, n);
+    size_t n = avail(c) < c->need ? avail(c) : c->need;
+    consume(c, n);
     c->need -= n;
     if (c->need)
         return 0;
     c->state = C_WAIT;
     c->srv->st.requests++;
     bc_conn_error(c, 413, "body_too_large", "request body exceeds the limit", NULL);
-    return c->state != C_CLOSING;
+    return 1;
 }
 
-/* Runs requests from the input buffer until one must wait. */
+/* Handles buffered requests until one must wait, input runs out, or too much
+ * output is queued (resumed when it drains). */
 static void process(bc_conn *c)
 {
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    struct evbuffer *out = bufferevent_get_output(c->bev);
     int go = 1;
     c->in_process = 1;
-    while (go && c->state != C_WAIT && c->state != C_CLOSING) {
-        if (evbuffer_get_length(out) > OUT_MAX)
-            break;                          /* resumed by write_cb */
+    while (go && evbuffer_get_length(c->out) <= OUT_MAX) {
         if (c->state == C_IDLE)
-            go = step_idle(c, in);
+            go = step_idle(c);
         else if (c->state == C_BODY)
-            go = step_body(c, in);
+            go = step_body(c);
+        else if (c->state == C_DRAIN)
+            go = step_drain(c);
         else
-            go = step_drain(c, in);
+            break;
     }
     c->in_process = 0;
-    if (c->state == C_CLOSING)
-        return;
-    if (c->state == C_WAIT || evbuffer_get_length(out) > OUT_MAX) {
-        bufferevent_disable(c->bev, EV_READ);
-        return;
-    }
-    if (c->eof) {                           /* nothing more will come */
-        close_after_write(c);
-        return;
-    }
-    bufferevent_enable(c->bev, EV_READ);
+    /* the peer is done sending: whatever is not a complete request never will be */
+    if (c->eof && (c->state == C_IDLE || c->state == C_BODY || c->state == C_DRAIN))
+        c->state = C_CLOSING;
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+/* Keeps the unread bytes at the front and room for one more read. */
+static void make_room(bc_conn *c)
 {
-    process(arg);
+    if (c->in_off == c->in.len) {
+        c->in_off = 0;
+        c->in.len = 0;
+    } else if (c->in_off > c->in.len / 2 || c->in.cap - c->in.len < READ_CHUNK / 2) {
+        memmove(c->in.data, unread(c), avail(c));
+        c->in.len = avail(c);
+        c->in_off = 0;
+    }
+    dbuf_reserve(&c->in, READ_CHUNK);
 }
 
-static void write_cb(struct bufferevent *bev, void *arg)
-{
-    bc_conn *c = arg;
-    if (c->state == C_CLOSING)
-        conn_free(c);
-    else if (c->state != C_WAIT)
-        process(c);
-}
-
-static void event_cb(struct bufferevent *bev, short what, void *arg)
+static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
     bc_conn *c = arg;
-    if (what & BEV_EVENT_EOF) {
-        c->eof = 1;
-        if (c->state == C_WAIT || c->state == C_CLOSING)
-            return;                         /* answer first, then close */
-        process(c);
+    make_room(c);
+    ssize_t n = read(fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
-    }
-    if (what & BEV_EVENT_ERROR) {
+    if (n < 0) {
         c->srv->st.conn_errors++;
-        LOGD("conn", "connection error: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        LOGD("conn", "read failed: %s", strerror(errno));
+        c->dead = 1;
+        finish(c);
+        return;
     }
-    conn_free(c);                           /* error or timeout */
+    c->last_read = now_sec(c->srv);
+    if (n == 0) {
+        c->eof = 1;
+        set_read(c, 0);
+    } else {
+        c->in.len += (size_t)n;
+    }
+    if (c->state == C_LINGER) {             /* dropping whatever still comes */
+        c->in_off = c->in.len;
+        if (c->eof)
+            c->dead = 1;
+        finish(c);
+        return;
+    }
+    process(c);
+    finish(c);
+}
+
+static void write_cb(evutil_socket_t fd, short what, void *arg)
+{
+    bc_conn *c = arg;
+    flush(c);
+    if (!c->dead && c->state != C_WAIT && c->state != C_CLOSING && c->state != C_LINGER &&
+        evbuffer_get_length(c->out) == 0)
+        process(c);
+    finish(c);
+}
+
+/* Called from the sweep timer: idle, stuck or lingering connections go. */
+static void sweep_conn(bc_conn *c, time_t now)
+{
+    if (c->state == C_LINGER && now - c->linger_since >= LINGER_SEC)
+        c->dead = 1;
+    else if ((c->state == C_IDLE || c->state == C_BODY || c->state == C_DRAIN) &&
+             now - c->last_read >= IDLE_SEC)
+        c->dead = 1;                         /* idle, or a request that never completes */
+    else if (c->wev_on && now - c->last_write_ok >= WRITE_SEC)
+        c->dead = 1;
+    if (c->dead)
+        conn_free(c);
+}
+
+static void sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+    bc_server *srv = arg;
+    time_t now = now_sec(srv);
+    for (bc_conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        sweep_conn(c, now);
+    }
 }
 
 static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
                       int salen, void *arg)
 {
     bc_server *srv = arg;
-    struct timeval rt = { IDLE_SEC, 0 }, wt = { WRITE_SEC, 0 };
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    evutil_make_socket_nonblocking(fd);
     bc_conn *c = xcalloc(1, sizeof *c);
     c->srv = srv;
-    c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (!c->bev) {
-        evutil_closesocket(fd);
-        free(c);
-        return;
-    }
+    c->fd = fd;
+    c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, read_cb, c);
+    c->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, write_cb, c);
+    c->out = evbuffer_new();
+    dbuf_init(&c->in);
+    c->last_read = c->last_write_ok = now_sec(srv);
     c->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = c;
     srv->conns = c;
     srv->nconns++;
     srv->st.conns++;
-    bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
-    bufferevent_set_timeouts(c->bev, &rt, &wt);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    set_read(c, 1);
 }
 
 static void accept_error_cb(struct evconnlistener *lis, void *arg)
@@ -341,6 +453,7 @@ int bc_server_listen(bc_server *srv)
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
     char port[16];
+    struct timeval sweep = { SWEEP_SEC, 0 };
     snprintf(port, sizeof port, "%d", srv->opts->listen_port);
     int rc = getaddrinfo(srv->opts->listen_host, port, &hints, &ai);
     if (rc || !ai) {
@@ -357,6 +470,8 @@ int bc_server_listen(bc_server *srv)
         return -1;
     }
     evconnlistener_set_error_cb(srv->lis, accept_error_cb);
+    srv->sweep = event_new(srv->base, -1, EV_PERSIST, sweep_cb, srv);
+    event_add(srv->sweep, &sweep);
     return 0;
 }
 
@@ -365,6 +480,9 @@ void bc_server_close(bc_server *srv)
     if (srv->lis)
         evconnlistener_free(srv->lis);
     srv->lis = NULL;
+    if (srv->sweep)
+        event_free(srv->sweep);
+    srv->sweep = NULL;
     while (srv->conns)
         conn_free(srv->conns);
 }

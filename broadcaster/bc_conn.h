@@ -11,6 +11,7 @@
 #include "bc_seq.h"
 struct event_base;
 struct evconnlistener;
+struct event;
 
 typedef struct bc_conn bc_conn;
 
@@ -21,6 +22,7 @@ typedef struct bc_server_stats {
 typedef struct bc_server {
     struct event_base *base;
     struct evconnlistener *lis;
+    struct event *sweep;        /* idle/stuck connection reaper */
     bc_seq *seq;
     const bc_opts *opts;
     bc_limits lim;
