@@ -49,6 +49,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/t/%,$(UNIT_SRC))
 PROGS      := $(BIN)/broadcaster $(BIN)/edge $(BIN)/danmaku-bench $(TOOLS)
 
 .PHONY: all test run bench fuzz clean unit deps
+.SECONDARY:
 all: $(PROGS)
 
 $(GEN_PB_C) $(GEN_PB_H): proto/danmaku.proto
