@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bench_corpus.h"
+#include "bench_cfg.h"
 #include "bench_dict.h"
+#include "bench_run.h"
 #include "log.h"
 
 #define DEFAULT_CORPUS "../shared/data/danmaku/bilibili_video_danmaku.jsonl"
@@ -45,20 +47,36 @@ static int run_wire(const char *corpus_path, const char *dict_dir)
     return 0;
 }
 
+static int has_flag(int argc, char **argv, const char *f)
+{
+    for (int i = 1; i < argc; i++) if (!strcmp(argv[i], f)) return 1;
+    return 0;
+}
+
+static const char *opt_val(int argc, char **argv, const char *o, const char *def)
+{
+    for (int i = 1; i + 1 < argc; i++) if (!strcmp(argv[i], o)) return argv[i + 1];
+    return def;
+}
+
 int main(int argc, char **argv)
 {
-    const char *corpus_path = DEFAULT_CORPUS, *out_dir = "proto/zdict", *dict_dir = DM_SHARE_DIR;
-    int train = 0, wire = 0;
-    log_init("danmaku-bench", LOG_INFO);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--train-dict")) train = 1;
-        else if (!strcmp(argv[i], "--wire-size")) wire = 1;
-        else if (!strcmp(argv[i], "--corpus") && i + 1 < argc) corpus_path = argv[++i];
-        else if (!strcmp(argv[i], "--out-dir") && i + 1 < argc) out_dir = argv[++i];
-        else if (!strcmp(argv[i], "--dict-dir") && i + 1 < argc) dict_dir = argv[++i];
+    log_init("danmaku-bench", LOG_WARN);
+    if (argc < 2 || has_flag(argc, argv, "--help") || has_flag(argc, argv, "-h")) {
+        cfg_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
     }
-    if (train) return run_train(corpus_path, out_dir);
-    if (wire) return run_wire(corpus_path, dict_dir);
-    fprintf(stderr, "usage: danmaku-bench --train-dict|--wire-size ...\n");
-    return 2;
+    const char *corpus_path = opt_val(argc, argv, "--corpus", DEFAULT_CORPUS);
+    if (has_flag(argc, argv, "--train-dict"))
+        return run_train(corpus_path, opt_val(argc, argv, "--out-dir", "proto/zdict"));
+    if (has_flag(argc, argv, "--wire-size"))
+        return run_wire(corpus_path, opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR));
+    bench_cfg c;
+    char err[256];
+    cfg_defaults(&c);
+    if (cfg_parse(&c, argc, argv, err, sizeof err) < 0) {
+        fprintf(stderr, "danmaku-bench: %s (see --help)\n", err);
+        return 2;
+    }
+    return bench_run(&c);
 }
