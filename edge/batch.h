@@ -1,0 +1,56 @@
+/* batch.h — builds the bytes a room sends: whole WebSocket frames (header
+ * included: server frames are unmasked, so the same bytes go to every viewer)
+ * for a batch, a reset or a gap, in one of four variants (json|pb x
+ * none|zstd). Each frame is encoded and compressed once into an rbuf that
+ * callers attach to many viewers by reference. */
+#ifndef DM_BATCH_H
+#define DM_BATCH_H
+#include <stddef.h>
+#include <stdint.h>
+#include "dbuf.h"
+#include "evt.h"
+#include "rbuf.h"
+
+enum { BATCH_JSON = 0, BATCH_PB = 1 };
+/* A variant index: fmt * 2 + zstd (0..3). */
+#define BATCH_VARIANT(fmt, z) ((fmt) * 2 + (z))
+#define BATCH_NVARIANTS 4
+
+typedef struct batch_ctx {
+    void *cctx;              /* ZSTD_CCtx* */
+    void *cdict[2];          /* ZSTD_CDict* per format, NULL = no dictionary */
+    unsigned dict_id[2];
+    rbuf *dict_bytes[2];     /* raw dictionary file, served to clients */
+    int level;
+    dbuf pay;                /* scratch: uncompressed payload */
+    dbuf z;                  /* scratch: compressed payload */
+    dbuf out;                /* scratch: several frames */
+} batch_ctx;
+
+/* Creates the zstd context and loads danmaku-json.zdict / danmaku-pb.zdict
+ * from dict_dir when present (missing files: plain zstd, dictID 0).
+ * Returns 0, or -1 if a present dictionary cannot be loaded. */
+int batch_ctx_init(batch_ctx *c, const char *dict_dir, int level);
+void batch_ctx_free(batch_ctx *c);
+
+/* One batch frame holding evs[0..n) (seq-ordered, n >= 1). refs = 1. */
+rbuf *batch_frame(batch_ctx *c, int fmt, int zstd, const char *room, const char *epoch,
+                  evt *const *evs, size_t n);
+/* {"type":"reset",...} / Frame.reset. reason: "trimmed" | "epoch_changed". */
+rbuf *batch_reset_frame(batch_ctx *c, int fmt, int zstd, const char *room, const char *epoch,
+                        uint64_t from_seq, const char *reason);
+/* {"type":"gap",...} / Frame.gap for seqs from..to (inclusive). */
+rbuf *batch_gap_frame(batch_ctx *c, int fmt, int zstd, const char *room,
+                      uint64_t from_seq, uint64_t to_seq, const char *reason);
+/* The degraded form of a batch for slow viewers: runs of comments become
+ * gap frames (reason "slow"), runs of other events (gifts, likes) batch
+ * frames; all frames concatenated in seq order into one rbuf. *ngaps gets
+ * the number of gap frames. */
+rbuf *batch_degraded(batch_ctx *c, int fmt, int zstd, const char *room, const char *epoch,
+                     evt *const *evs, size_t n, unsigned *ngaps);
+
+/* Exposed for tests: the uncompressed payload of a batch into out. */
+void batch_payload(dbuf *out, int fmt, const char *room, const char *epoch,
+                   evt *const *evs, size_t n);
+
+#endif

@@ -1,0 +1,369 @@
+/* edge_worker.c — the process model: a supervisor forks N workers, restarts
+ * one that dies and forwards SIGTERM; each worker owns an event loop, an
+ * SO_REUSEPORT listener on the shared port, its Redis links, rooms and
+ * viewers, a once-a-second sweep and a stats line. */
+#include "edge_worker.h"
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "room.h"
+#include "sub.h"
+#include "viewer.h"
+
+uint64_t worker_now(worker *w)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    w->now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    return w->now_ms;
+}
+
+void worker_schedule_reap(worker *w)
+{
+    if (w->reap_ev)
+        event_active(w->reap_ev, EV_TIMEOUT, 0);
+}
+
+int worker_healthy(worker *w)
+{
+    return w->sub && sub_pubsub_up(w->sub) && sub_cmd_up(w->sub);
+}
+
+/* ---- worker callbacks -------------------------------------------------------- */
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    worker *w = arg;
+    if (w->stopping) {
+        close(fd);
+        return;
+    }
+    viewer_accept(w, fd);
+}
+
+static void on_resume_listener(evutil_socket_t fd, short what, void *arg)
+{
+    worker *w = arg;
+    if (w->lis && !w->stopping)
+        evconnlistener_enable(w->lis);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+    worker *w = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    static uint64_t last_log;
+    if (worker_now(w) - last_log > 5000) {
+        LOGW("edge", "accept: %s (pausing the listener 100 ms)", strerror(err));
+        last_log = w->now_ms;
+    }
+    evconnlistener_disable(l);
+    struct timeval tv = {0, 100000};
+    event_base_once(w->base, -1, EV_TIMEOUT, on_resume_listener, w, &tv);
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+    worker *w = arg;
+    viewer_reap(w);
+    if (w->reap_rooms && !w->stopping) {
+        w->reap_rooms = 0;
+        room_reap_empty(w);
+    }
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+    worker *w = arg;
+    viewer_sweep(w);
+    room_retry(w);
+}
+
+static void on_stats(evutil_socket_t fd, short what, void *arg)
+{
+    worker *w = arg;
+    const edge_stats *s = &w->st;
+    LOGI("stats", "worker %d: viewers=%zu conns=%zu rooms=%zu frames=%llu bytes=%llu events_in=%llu "
+         "slow_degraded=%llu slow_recovered=%llu slow_closed=%llu gaps=%llu resets=%llu repairs=%llu "
+         "catchups=%llu rejected=%llu bad_frames=%llu redis=%s",
+         w->index, w->nws, w->nconns, w->rooms.n, (unsigned long long)s->frames,
+         (unsigned long long)s->bytes, (unsigned long long)s->events_in,
+         (unsigned long long)s->slow_degraded, (unsigned long long)s->slow_recovered,
+         (unsigned long long)s->slow_closed, (unsigned long long)s->gaps_sent,
+         (unsigned long long)s->resets, (unsigned long long)s->repairs,
+         (unsigned long long)s->catchups, (unsigned long long)s->rejected,
+         (unsigned long long)s->closed_bad, worker_healthy(w) ? "up" : "down");
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+    worker *w = arg;
+    if (w->stopping)
+        return;
+    w->stopping = 1;
+    LOGI("edge", "worker %d: signal %d, closing %zu viewers", w->index, (int)sig, w->nws);
+    if (w->lis)
+        evconnlistener_disable(w->lis);
+    viewer_shutdown_all(w);
+    event_base_loopexit(w->base, NULL);
+}
+
+/* ---- worker lifecycle --------------------------------------------------------- */
+
+static struct evconnlistener *listen_on(worker *w)
+{
+    const edge_conf *c = w->conf;
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char port[16];
+    snprintf(port, sizeof port, "%d", c->listen_port);
+    int rc = getaddrinfo(c->listen_host[0] ? c->listen_host : NULL, port, &hints, &ai);
+    if (rc) {
+        LOGE("edge", "--listen %s: %s", c->listen, gai_strerror(rc));
+        return NULL;
+    }
+    struct evconnlistener *l = evconnlistener_new_bind(
+        w->base, on_accept, w,
+        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC,
+        4096, ai->ai_addr, (int)ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (!l) {
+        LOGE("edge", "listen on %s: %s", c->listen, strerror(errno));
+        return NULL;
+    }
+    evconnlistener_set_error_cb(l, on_accept_error);
+    return l;
+}
+
+static void worker_free(worker *w)
+{
+    viewer_reap(w);
+    room_table_free(w);
+    sub_free(w->sub);
+    w->sub = NULL;
+    if (w->lis)
+        evconnlistener_free(w->lis);
+    struct event *evs[] = {w->sig_term, w->sig_int, w->sweep_ev, w->stats_ev, w->reap_ev};
+    for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+        if (evs[i])
+            event_free(evs[i]);
+    batch_ctx_free(&w->batch);
+    if (w->base)
+        event_base_free(w->base);
+    free(w);
+}
+
+int worker_main(const edge_conf *conf, int index)
+{
+    signal(SIGPIPE, SIG_IGN);
+    worker *w = xcalloc(1, sizeof *w);
+    w->conf = conf;
+    w->index = index;
+    w->pid = (int)getpid();
+    worker_now(w);
+    w->base = event_base_new();
+    if (!w->base || batch_ctx_init(&w->batch, conf->zstd_dict_dir, (int)conf->zstd_level)) {
+        LOGE("edge", "worker %d: init failed", index);
+        if (w->base)
+            event_base_free(w->base);
+        free(w);
+        return 1;
+    }
+    room_table_init(w);
+    w->lis = listen_on(w);
+    if (!w->lis) {
+        worker_free(w);
+        return 1;
+    }
+    w->sub = sub_new(w);
+    w->sig_term = evsignal_new(w->base, SIGTERM, on_stop, w);
+    w->sig_int = evsignal_new(w->base, SIGINT, on_stop, w);
+    w->sweep_ev = event_new(w->base, -1, EV_PERSIST, on_sweep, w);
+    w->stats_ev = event_new(w->base, -1, EV_PERSIST, on_stats, w);
+    w->reap_ev = event_new(w->base, -1, 0, on_reap, w);
+    struct timeval one = {1, 0}, st = {conf->stats_interval_s, 0};
+    event_add(w->sig_term, NULL);
+    event_add(w->sig_int, NULL);
+    event_add(w->sweep_ev, &one);
+    event_add(w->stats_ev, &st);
+    LOGI("edge", "worker %d (pid %d) listening on %s, redis %s", index, w->pid, conf->listen, conf->redis);
+    event_base_dispatch(w->base);
+    on_stats(-1, 0, w);
+    worker_free(w);
+    LOGI("edge", "worker %d: stopped", index);
+    return 0;
+}
+
+/* ---- supervisor ------------------------------------------------------------------- */
+
+static volatile sig_atomic_t got_stop, got_chld, got_alarm;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGCHLD)
+        got_chld = 1;
+    else if (sig == SIGALRM)
+        got_alarm = 1;
+    else
+        got_stop = sig;
+}
+
+typedef struct slot {
+    pid_t pid;
+    uint64_t started_ms;
+    int restart_due;
+} slot;
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static pid_t spawn(const edge_conf *conf, int index, const sigset_t *orig)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        LOGE("edge", "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        signal(SIGCHLD, SIG_DFL);
+        signal(SIGALRM, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        sigprocmask(SIG_SETMASK, orig, NULL);
+        int rc = worker_main(conf, index);
+        edge_conf_free((edge_conf *)conf);
+        exit(rc);
+    }
+    return pid;
+}
+
+static void reap_children(slot *s, int n, int stopping)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < n; i++) {
+            if (s[i].pid != pid)
+                continue;
+            s[i].pid = 0;
+            if (stopping)
+                break;
+            if (WIFSIGNALED(status))
+                LOGW("edge", "worker %d (pid %d) killed by signal %d: restarting", i, (int)pid, WTERMSIG(status));
+            else
+                LOGW("edge", "worker %d (pid %d) exited with %d: restarting", i, (int)pid, WEXITSTATUS(status));
+            s[i].restart_due = 1;
+        }
+    }
+}
+
+static void restart_due(const edge_conf *conf, slot *s, int n, const sigset_t *orig)
+{
+    uint64_t now = mono_ms();
+    int later = 0;
+    for (int i = 0; i < n; i++) {
+        if (!s[i].restart_due)
+            continue;
+        if (now - s[i].started_ms < 1000) {   /* crash loop guard */
+            later = 1;
+            continue;
+        }
+        s[i].restart_due = 0;
+        s[i].started_ms = now;
+        s[i].pid = spawn(conf, i, orig);
+        if (s[i].pid < 0) {
+            s[i].pid = 0;
+            s[i].restart_due = 1;
+            later = 1;
+        }
+    }
+    if (later)
+        alarm(1);
+}
+
+static void stop_all(slot *s, int n, int sig)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i].pid > 0)
+            kill(s[i].pid, SIGTERM);
+    uint64_t end = mono_ms() + 20000;
+    for (;;) {
+        int alive = 0;
+        reap_children(s, n, 1);
+        for (int i = 0; i < n; i++)
+            alive += s[i].pid > 0;
+        if (!alive)
+            return;
+        if (mono_ms() > end) {
+            for (int i = 0; i < n; i++)
+                if (s[i].pid > 0) {
+                    LOGE("edge", "worker %d did not stop: SIGKILL", i);
+                    kill(s[i].pid, SIGKILL);
+                }
+            end = mono_ms() + 5000;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int edge_supervise(const edge_conf *conf)
+{
+    int n = (int)conf->workers;
+    slot *s = xcalloc((size_t)n, sizeof *s);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigset_t block, orig;
+    sigemptyset(&block);
+    int sigs[] = {SIGTERM, SIGINT, SIGCHLD, SIGALRM};
+    for (size_t i = 0; i < 4; i++) {
+        sigaction(sigs[i], &sa, NULL);
+        sigaddset(&block, sigs[i]);
+    }
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    for (int i = 0; i < n; i++) {
+        s[i].started_ms = mono_ms();
+        s[i].pid = spawn(conf, i, &orig);
+        if (s[i].pid < 0) {
+            s[i].pid = 0;
+            got_stop = SIGTERM;
+        }
+    }
+    sigset_t wait_mask = orig;
+    for (size_t i = 0; i < 4; i++)
+        sigdelset(&wait_mask, sigs[i]);
+    while (!got_stop) {
+        sigsuspend(&wait_mask);
+        if (got_chld) {
+            got_chld = 0;
+            reap_children(s, n, 0);
+        }
+        got_alarm = 0;
+        if (!got_stop)
+            restart_due(conf, s, n, &orig);
+    }
+    LOGI("edge", "supervisor: signal %d, stopping %d workers", (int)got_stop, n);
+    stop_all(s, n, (int)got_stop);
+    free(s);
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    return 0;
+}

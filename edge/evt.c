@@ -1,0 +1,152 @@
+/* evt.c — room events: keep the stored protobuf bytes and render the JSON
+ * object once when the event enters the edge. */
+#include "evt.h"
+#include <stdlib.h>
+#include <string.h>
+#include "danmaku.pb-c.h"
+#include "jsonw.h"
+
+static const char *mode_name(int m)
+{
+    switch (m) {
+    case DANMAKU__MODE__MODE_TOP: return "top";
+    case DANMAKU__MODE__MODE_BOTTOM: return "bottom";
+    default: return "scroll";
+    }
+}
+
+static void put_u64(dbuf *b, const char *key, uint64_t v)
+{
+    dbuf_putc(b, ',');
+    jsonw_key(b, key);
+    dbuf_put_u64(b, v);
+}
+
+static void put_str(dbuf *b, const char *key, const char *s)
+{
+    dbuf_putc(b, ',');
+    jsonw_key(b, key);
+    jsonw_cstr(b, s);
+}
+
+static void render_body(dbuf *b, const Danmaku__Event *ev)
+{
+    switch (ev->body_case) {
+    case DANMAKU__EVENT__BODY_COMMENT: {
+        const Danmaku__Comment *c = ev->comment;
+        put_str(b, "text", c->text);
+        put_u64(b, "color", c->has_color ? c->color : 16777215u);
+        put_str(b, "mode", mode_name(c->has_mode ? (int)c->mode : 0));
+        put_u64(b, "size", c->has_size ? c->size : 25u);
+        break;
+    }
+    case DANMAKU__EVENT__BODY_GIFT: {
+        const Danmaku__Gift *g = ev->gift;
+        put_str(b, "gift_id", g->gift_id);
+        put_str(b, "gift_name", g->gift_name);
+        put_u64(b, "count", g->has_count ? g->count : 1u);
+        put_u64(b, "unit_value", g->has_unit_value ? g->unit_value : 0u);
+        break;
+    }
+    case DANMAKU__EVENT__BODY_LIKE:
+        put_u64(b, "count", ev->like->has_count ? ev->like->count : 1u);
+        break;
+    default:
+        break;
+    }
+}
+
+static const char *kind_name(int body_case)
+{
+    switch (body_case) {
+    case DANMAKU__EVENT__BODY_COMMENT: return "comment";
+    case DANMAKU__EVENT__BODY_GIFT: return "gift";
+    case DANMAKU__EVENT__BODY_LIKE: return "like";
+    default: return "unknown";
+    }
+}
+
+void evt_render_json(dbuf *b, const Danmaku__Event *ev, uint64_t seq)
+{
+    dbuf_puts(b, "{\"seq\":");
+    dbuf_put_u64(b, seq);
+    put_str(b, "kind", kind_name(ev->body_case));
+    dbuf_puts(b, ",\"ts_ms\":");
+    dbuf_put_i64(b, ev->has_ts_ms ? ev->ts_ms : 0);
+    put_str(b, "user_id", ev->user_id);
+    if (ev->body_case != DANMAKU__EVENT__BODY_LIKE || (ev->nick && ev->nick[0]))
+        put_str(b, "nick", ev->nick);
+    render_body(b, ev);
+    if (ev->client_msg_id && ev->client_msg_id[0])
+        put_str(b, "client_msg_id", ev->client_msg_id);
+    if (ev->n_flags) {
+        dbuf_puts(b, ",\"flags\":[");
+        for (size_t i = 0; i < ev->n_flags; i++) {
+            if (i)
+                dbuf_putc(b, ',');
+            jsonw_cstr(b, ev->flags[i]);
+        }
+        dbuf_putc(b, ']');
+    }
+    if (ev->risk && ev->risk[0])
+        put_str(b, "risk", ev->risk);
+    dbuf_putc(b, '}');
+}
+
+static int kind_of(int body_case)
+{
+    switch (body_case) {
+    case DANMAKU__EVENT__BODY_COMMENT: return EVT_COMMENT;
+    case DANMAKU__EVENT__BODY_GIFT: return EVT_GIFT;
+    case DANMAKU__EVENT__BODY_LIKE: return EVT_LIKE;
+    default: return EVT_UNKNOWN;
+    }
+}
+
+static evt *evt_alloc(const uint8_t *pb, size_t len, const dbuf *json, uint64_t seq, int kind)
+{
+    evt *e = xmalloc(sizeof *e + len + json->len + 1);
+    e->refs = 1;
+    e->kind = kind;
+    e->seq = seq;
+    e->pb_len = (uint32_t)len;
+    e->json_len = (uint32_t)json->len;
+    memcpy(e->data, pb, len);
+    e->json = (char *)e->data + len;
+    memcpy(e->json, json->data, json->len + 1);
+    return e;
+}
+
+evt *evt_new(const uint8_t *pb, size_t len, uint64_t seq_hint)
+{
+    if (len > UINT32_MAX / 2)
+        return NULL;
+    Danmaku__Event *ev = danmaku__event__unpack(NULL, len, pb);
+    uint64_t seq = ev && ev->has_seq && ev->seq ? ev->seq : seq_hint;
+    if (!seq) {
+        if (ev)
+            danmaku__event__free_unpacked(ev, NULL);
+        return NULL;
+    }
+    dbuf j;
+    dbuf_init(&j);
+    int kind = EVT_UNKNOWN;
+    if (ev) {
+        evt_render_json(&j, ev, seq);
+        kind = kind_of(ev->body_case);
+        danmaku__event__free_unpacked(ev, NULL);
+    } else {
+        dbuf_puts(&j, "{\"seq\":");
+        dbuf_put_u64(&j, seq);
+        dbuf_puts(&j, ",\"kind\":\"unknown\"}");
+    }
+    evt *e = evt_alloc(pb, len, &j, seq, kind);
+    dbuf_free(&j);
+    return e;
+}
+
+void evt_unref(evt *e)
+{
+    if (e && --e->refs == 0)
+        free(e);
+}

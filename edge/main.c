@@ -1,0 +1,39 @@
+/* main.c — bin/edge: parses the option table, raises RLIMIT_NOFILE and runs
+ * the supervisor, which forks the WebSocket fan-out workers. */
+#include <stdio.h>
+#include <sys/resource.h>
+#include "edge_conf.h"
+#include "edge_worker.h"
+#include "log.h"
+
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl))
+            LOGW("edge", "cannot raise RLIMIT_NOFILE to %llu", (unsigned long long)rl.rlim_max);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    edge_conf conf;
+    int rc = edge_conf_parse(&conf, argc, argv);
+    if (rc) {
+        edge_conf_free(&conf);
+        return rc > 0 ? 0 : 2;
+    }
+    int lvl = log_level_parse(conf.log_level);
+    if (lvl < 0) {
+        fprintf(stderr, "--log-level: expected debug|info|warn|error\n");
+        edge_conf_free(&conf);
+        return 2;
+    }
+    log_init("edge", lvl);
+    log_route_libevent();
+    raise_nofile();
+    rc = edge_supervise(&conf);
+    edge_conf_free(&conf);
+    return rc;
+}

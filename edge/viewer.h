@@ -1,0 +1,77 @@
+/* viewer.h — one client connection: HTTP request head, then (for the room
+ * URL) a WebSocket viewer that receives its room's shared frames. Raw fd,
+ * two struct events and an output evbuffer: a frame for an idle socket is
+ * written at once with no event-loop round trip; EV_WRITE is enabled only
+ * while bytes remain queued. */
+#ifndef DM_VIEWER_H
+#define DM_VIEWER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <event2/event_struct.h>
+#include "dbuf.h"
+#include "rbuf.h"
+#include "ws.h"
+
+struct worker;
+struct room;
+struct req;
+struct evbuffer;
+
+enum viewer_state {
+    V_HTTP = 0,    /* reading the request head */
+    V_WS,          /* upgraded: a room viewer */
+    V_CLOSING,     /* final bytes (close frame / HTTP reply) queued */
+    V_LINGER,      /* write side shut; draining input until EOF */
+    V_DEAD         /* on the reap list */
+};
+
+enum viewer_mode {
+    VM_WAIT = 0,   /* room state not known yet */
+    VM_CATCHUP,    /* history / resume being sent */
+    VM_LIVE        /* receives the room's batches */
+};
+
+typedef struct viewer {
+    struct worker *w;
+    int fd;
+    int state, mode;
+    uint8_t fmt, zstd, slow, has_since;
+    const char *pending_reset;   /* reset reason to send before the next events */
+    struct event rd, wr;
+    struct evbuffer *out;
+    dbuf in;                     /* unparsed input (usually empty) */
+    ws_reader rdr;
+    struct room *room;
+    struct viewer *rprev, *rnext;    /* room list */
+    struct viewer *prev, *next;      /* worker list */
+    struct viewer *reap_next;
+    struct req *req;                 /* in-flight catch-up read */
+    int catchup_stalled;             /* retry the catch-up read later */
+    uint64_t next_seq;               /* next seq this viewer must get */
+    uint64_t since;
+    uint32_t history;
+    char since_epoch[40];
+    uint64_t last_rx_ms, last_ping_ms, backlog_since_ms, deadline_ms;
+} viewer;
+
+/* Takes ownership of an accepted non-blocking socket. */
+void viewer_accept(struct worker *w, int fd);
+/* Attaches a whole frame to v's output by reference (written now if the
+ * output is empty). Counts it in the worker's stats. */
+void viewer_push(viewer *v, rbuf *r);
+/* Applies the slow-viewer policy before a frame is pushed: returns 0 full
+ * delivery, 1 degraded (skip comments), -1 closed with 4429. */
+int viewer_check_slow(viewer *v);
+/* Queues a close frame (code, reason) after pending output and closes the
+ * connection once it is written (bounded by a deadline). Leaves the room. */
+void viewer_close(viewer *v, int code, const char *reason);
+/* Once a second: server pings, idle timeout, closing deadlines, slow ages. */
+void viewer_sweep(struct worker *w);
+/* Frees dead viewers (outside any of their callbacks). */
+void viewer_reap(struct worker *w);
+/* SIGTERM: closes every viewer with 1001 and frees all connections. */
+void viewer_shutdown_all(struct worker *w);
+/* The variant index of v's frames (BATCH_VARIANT(fmt, zstd)). */
+static inline int viewer_variant(const viewer *v) { return v->fmt * 2 + v->zstd; }
+
+#endif
