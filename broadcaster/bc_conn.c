@@ -1,7 +1,7 @@
 /* bc_conn.c — HTTP/1.1 connections on raw libevent events: a small state
  * machine per socket (IDLE -> BODY -> WAIT for the answer -> IDLE), parsing
  * straight from a contiguous input buffer, Content-Length framing with a body
- * limit, Expect: 100-continue, keep-alive, pipelining (answered in order, one
+ * limit, chunked bodies (decoded in place), Expect: 100-continue, keep-alive, pipelining (answered in order, one
  * request in flight), output written at once at the end of each callback and
  * EV_WRITE armed only when the socket is full. Idle connections are reaped by
  * a sweep timer instead of a timer per read. Connections are freed only at
@@ -32,7 +32,7 @@
 #define LINGER_SEC 2             /* after our FIN, read and drop for at most this long */
 #define SWEEP_SEC 1
 
-enum conn_state { C_IDLE, C_BODY, C_DRAIN, C_WAIT, C_CLOSING, C_LINGER };
+enum conn_state { C_IDLE, C_BODY, C_CHUNKED, C_DRAIN, C_WAIT, C_CLOSING, C_LINGER };
 
 struct bc_conn {
     bc_conn *prev, *next;
@@ -50,6 +50,8 @@ struct bc_conn {
     int dead;                    /* free at the end of the current callback */
     int sent_continue;
     size_t need;                 /* C_BODY: head + body bytes; C_DRAIN: bytes to drop */
+    size_t head_len, body_len;   /* C_CHUNKED: the decoded body follows the head */
+    http_chunked chunked;
     time_t last_read, last_write_ok, linger_since;
     bc_pending pending;
 };
@@ -237,8 +239,12 @@ static int start_request(bc_conn *c, const http_request *h, size_t head_len)
         return 0;
     }
     if (clen < 0) {
-        fatal(c, 411, "length_required", "chunked bodies are not supported; send Content-Length");
-        return 0;
+        memset(&c->chunked, 0, sizeof c->chunked);
+        c->state = C_CHUNKED;
+        c->head_len = head_len;
+        c->body_len = 0;
+        send_continue(c, h);
+        return 1;
     }
     if (clen > c->srv->opts->max_body) {
         if ((uint64_t)clen > DRAIN_MAX) {
@@ -279,24 +285,56 @@ static int step_idle(bc_conn *c)
     return start_request(c, &h, (size_t)rc);
 }
 
-/* C_BODY: once the whole request is buffered, parse the head again (cheap,
- * and the buffer may have moved since) and dispatch it. */
-static int step_body(bc_conn *c)
+/* Dispatches the request at unread()[0..total): head, then body. */
+static void dispatch(bc_conn *c, size_t total)
 {
-    if (avail(c) < c->need)
-        return 0;
-    size_t total = c->need;
     const char *p = unread(c);
     http_request h;
     int head = http_parse_request(p, total, &h);
     if (head <= 0) {                      /* cannot happen: parsed before */
         fatal(c, 400, "bad_request", "malformed HTTP request");
-        return 0;
+        return;
     }
     c->state = C_WAIT;
     c->srv->st.requests++;
     bc_route_request(c, &h, p + head, total - (size_t)head);
     consume(c, total);
+}
+
+/* C_BODY: once the whole request is buffered, dispatch it (the head is
+ * parsed again: cheap, and the buffer may have moved since). */
+static int step_body(bc_conn *c)
+{
+    if (avail(c) < c->need)
+        return 0;
+    dispatch(c, c->need);
+    return 1;
+}
+
+/* C_CHUNKED: decodes new chunked bytes in place so that the buffer holds
+ * head | decoded body | (once complete) the next request's bytes. */
+static int step_chunked(bc_conn *c)
+{
+    char *region = c->in.data + c->in_off + c->head_len + c->body_len;
+    size_t raw = avail(c) - c->head_len - c->body_len, n = raw;
+    if (raw == 0)
+        return 0;
+    ssize_t rest = http_decode_chunked(&c->chunked, region, &n);
+    if (rest == -1) {
+        fatal(c, 400, "bad_request", "malformed chunked body");
+        return 0;
+    }
+    c->body_len += n;
+    if (c->body_len > (size_t)c->srv->opts->max_body) {
+        fatal(c, 413, "body_too_large", "request body exceeds the limit");
+        return 0;
+    }
+    if (rest == -2) {                     /* everything decoded, more to come */
+        c->in.len = c->in_off + c->head_len + c->body_len;
+        return 0;
+    }
+    c->in.len = c->in_off + c->head_len + c->body_len + (size_t)rest;
+    dispatch(c, c->head_len + c->body_len);
     return 1;
 }
 
@@ -325,6 +363,8 @@ static void process(bc_conn *c)
             go = step_idle(c);
         else if (c->state == C_BODY)
             go = step_body(c);
+        else if (c->state == C_CHUNKED)
+            go = step_chunked(c);
         else if (c->state == C_DRAIN)
             go = step_drain(c);
         else
@@ -332,7 +372,8 @@ static void process(bc_conn *c)
     }
     c->in_process = 0;
     /* the peer is done sending: whatever is not a complete request never will be */
-    if (c->eof && (c->state == C_IDLE || c->state == C_BODY || c->state == C_DRAIN))
+    if (c->eof && (c->state == C_IDLE || c->state == C_BODY || c->state == C_CHUNKED ||
+                   c->state == C_DRAIN))
         c->state = C_CLOSING;
 }
 
@@ -397,7 +438,8 @@ static void sweep_conn(bc_conn *c, time_t now)
 {
     if (c->state == C_LINGER && now - c->linger_since >= LINGER_SEC)
         c->dead = 1;
-    else if ((c->state == C_IDLE || c->state == C_BODY || c->state == C_DRAIN) &&
+    else if ((c->state == C_IDLE || c->state == C_BODY || c->state == C_CHUNKED ||
+              c->state == C_DRAIN) &&
              now - c->last_read >= IDLE_SEC)
         c->dead = 1;                         /* idle, or a request that never completes */
     else if (c->wev_on && now - c->last_write_ok >= WRITE_SEC)

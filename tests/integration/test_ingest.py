@@ -387,6 +387,31 @@ def test_keepalive_and_pipelining(st):
     assert resp[0] == 400 and json.loads(resp[2])["error"]["code"] == "bad_request", resp
     assert s.recv(100) == b""
     s.close()
+    # chunked bodies (extension, trailer, split across writes) followed by a pipelined request
+    s = socket.create_connection(("127.0.0.1", b.port))
+    body = json.dumps(comment("chunked 分块", client_msg_id="ch-1"), ensure_ascii=False).encode()
+    chunked = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7])
+                       for i in range(0, len(body), 7)) + b"0\r\nX-Trailer: 1\r\n\r\n"
+    msg = (b"POST /v1/rooms/ch/comments HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+           b"Transfer-Encoding: chunked\r\n\r\n" + chunked + b"GET /healthz HTTP/1.1\r\n\r\n")
+    for i in range(0, len(msg), 13):
+        s.send(msg[i:i + 13])
+        time.sleep(0.001)
+    resps, _ = read_responses(s, 2)
+    assert resps[0][0] == 200 and json.loads(resps[0][2])["seq"] == 1, resps[0]
+    assert resps[1][0] == 200 and json.loads(resps[1][2]) == {"status": "ok"}, resps[1]
+    ev = stream(st.rc(), "ch")[0][1]
+    assert pb_parse(pb_parse(ev)[10][0])[1] == ["chunked 分块".encode()]
+    # an oversized chunked body: 413, closed; a malformed one: 400, closed
+    for payload, want in ((b"4000\r\n" + b"x" * 0x4000 + b"\r\n" + b"10\r\n" + b"y" * 16 + b"\r\n0\r\n\r\n", 413),
+                          (b"zz\r\nabc\r\n0\r\n\r\n", 400)):
+        s = socket.create_connection(("127.0.0.1", b.port))
+        s.sendall(b"POST /v1/rooms/ch/comments HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  + payload)
+        (resp,), _ = read_responses(s, 1)
+        assert resp[0] == want and resp[1].get("connection") == "close", resp
+        s.close()
+    assert meta(st.rc(), "ch")[0] == 1
     # a client that vanishes with a request in flight does not disturb others
     for _ in range(20):
         s = socket.create_connection(("127.0.0.1", b.port))
