@@ -244,12 +244,14 @@ void ws_reader_init(ws_reader *r, int role, uint64_t max_msg)
     r->frag_opcode = 0;
     dbuf_init(&r->msg);
     r->close_code = 0;
+    r->utf8_checked = 0;
 }
 
 void ws_reader_free(ws_reader *r)
 {
     dbuf_free(&r->msg);
     r->frag_opcode = 0;
+    r->utf8_checked = 0;
 }
 
 static int reader_fail(ws_reader *r, int code)
@@ -283,6 +285,44 @@ static int deliver(ws_reader *r, int opcode, const uint8_t *data, size_t len,
     return 0;
 }
 
+/* 1 if s[0..n) (n < 4) can still become a valid UTF-8 sequence. */
+static int utf8_incomplete_ok(const uint8_t *s, size_t n)
+{
+    uint8_t c = s[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4;
+    else return 0;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+    if (n >= len || (n >= 2 && (s[1] < lo || s[1] > hi)))
+        return 0;
+    return n < 3 || (s[2] >= 0x80 && s[2] <= 0xBF);
+}
+
+/* Validates the new part of a fragmented text message, allowing a code
+ * point cut at the end; -1 if it can no longer be valid. */
+static int check_text_fragment(ws_reader *r)
+{
+    const uint8_t *s = (const uint8_t *)r->msg.data;
+    size_t i = r->utf8_checked, n = r->msg.len;
+    while (i < n) {
+        uint32_t cp;
+        int l = utf8_decode((const char *)s + i, n - i, &cp);
+        if (l < 0) {
+            if (n - i < 4 && utf8_incomplete_ok(s + i, n - i))
+                break;
+            return -1;
+        }
+        i += (size_t)l;
+    }
+    r->utf8_checked = i;
+    return 0;
+}
+
 static int feed_data(ws_reader *r, ws_frame *f, ws_msg *out)
 {
     if (f->opcode == WS_OP_CONT && !r->frag_opcode)
@@ -296,8 +336,11 @@ static int feed_data(ws_reader *r, ws_frame *f, ws_msg *out)
     if (f->opcode != WS_OP_CONT)
         r->frag_opcode = f->opcode;
     dbuf_append(&r->msg, f->payload, f->payload_len);
-    if (!f->fin)
+    if (!f->fin) {
+        if (r->frag_opcode == WS_OP_TEXT && check_text_fragment(r) < 0)
+            return reader_fail(r, WS_CLOSE_BAD_DATA);
         return 0;
+    }
     int op = r->frag_opcode;
     r->frag_opcode = 0;   /* msg keeps the bytes until the next feed */
     return deliver(r, op, (const uint8_t *)r->msg.data, r->msg.len, out);
@@ -308,8 +351,10 @@ int ws_reader_feed(ws_reader *r, uint8_t *buf, size_t len, ws_msg *out)
     out->opcode = 0;
     out->data = NULL;
     out->len = 0;
-    if (!r->frag_opcode && r->msg.len)
+    if (!r->frag_opcode && r->msg.len) {
         dbuf_reset(&r->msg);           /* the previous message was delivered */
+        r->utf8_checked = 0;
+    }
     ws_frame f;
     int code = 0;
     int n = ws_parse_frame(buf, len, r->role, r->max_msg, &f, &code);

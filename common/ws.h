@@ -74,14 +74,16 @@ void ws_client_key(char out[25]);
 
 /* Message assembler: feeds raw bytes, yields whole messages and control
  * frames. Handles fragmentation (control frames may arrive between
- * fragments), checks UTF-8 of complete text messages (1007) and of close
- * reasons, and the total message size (1009). */
+ * fragments), checks UTF-8 of text messages (1007; a fragmented text
+ * message fails as soon as a fragment makes it invalid, not only at the
+ * end) and of close reasons, and the total message size (1009). */
 typedef struct ws_reader {
     int role;
     uint64_t max_msg;        /* max assembled message size */
     int frag_opcode;         /* opcode of the message being assembled, 0 if none */
     dbuf msg;                /* assembled fragments */
     int close_code;          /* set when feed returns -1 */
+    size_t utf8_checked;     /* bytes of msg already known valid UTF-8 */
 } ws_reader;
 
 typedef struct ws_msg {

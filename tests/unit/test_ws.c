@@ -568,6 +568,73 @@ static void test_reader_errors(void)
     T_EQ_INT(run_bad(WS_ROLE_SERVER, 1000, s_binary_any, &code), 0);
 }
 
+/* Feeds frames one call each; returns the index of the frame that failed
+ * (-1 if none) and the message delivered at the end in got. */
+static int feed_frames(int role, const char *const *frags, const size_t *lens, size_t n,
+                       dbuf *got, int *code)
+{
+    feeder fd;
+    feeder_init(&fd, role, 1 << 20);
+    int failed = -1;
+    for (size_t i = 0; i < n && failed < 0; i++) {
+        dbuf_reset(&fd.in);
+        fd.pos = 0;
+        build(&fd.in, i + 1 == n, i ? WS_OP_CONT : WS_OP_TEXT, frags[i], lens[i],
+              role == WS_ROLE_SERVER ? MASK : NULL);
+        if (feed_all(&fd, got, 0) < 0)
+            failed = (int)i;
+    }
+    *code = fd.r.close_code;
+    feeder_free(&fd);
+    return failed;
+}
+
+/* A fragmented text message fails at the first fragment that makes it
+ * invalid, not at the end; code points cut between fragments are fine. */
+static void test_reader_utf8_fail_fast(void)
+{
+    static const struct { const char *a, *b; int fail_at; } cases[] = {
+        { "\xff", "ok", 0 },
+        { "ab\xed\xa0", "\x80", 0 },         /* surrogate prefix */
+        { "\xe0\x80", "\x80", 0 },           /* overlong prefix */
+        { "\xf4\x90", "\x80\x80", 0 },       /* above U+10FFFF */
+        { "\xc3", "\x28", 1 },
+        { "\xf0\x9f", "\x98\x28", 1 },
+        { "\xf0\x9f\x98", "\x80", -1 },
+        { "ab\xe5", "\xbc\xb9", -1 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *fr[3] = { cases[i].a, cases[i].b, "tail" };
+        size_t ln[3] = { strlen(cases[i].a), strlen(cases[i].b), 4 };
+        dbuf got;
+        dbuf_init(&got);
+        int code = 0;
+        int at = feed_frames(WS_ROLE_SERVER, fr, ln, 3, &got, &code);
+        dbuf_free(&got);
+        if (at != cases[i].fail_at || (at >= 0 && code != 1007)) {
+            T_FAIL_("case %zu: failed at %d (code %d), expected %d", i, at, code, cases[i].fail_at);
+            return;
+        }
+    }
+    /* a CJK + emoji text split at every byte into two fragments */
+    const char *t = "\xe5\xbc\xb9\xe5\xb9\x95 \xf0\x9f\x98\x80!";
+    size_t n = strlen(t);
+    for (size_t k = 0; k <= n; k++) {
+        const char *fr[2] = { t, t + k };
+        size_t ln[2] = { k, n - k };
+        dbuf got;
+        dbuf_init(&got);
+        int code = 0;
+        int at = feed_frames(WS_ROLE_CLIENT, fr, ln, 2, &got, &code);
+        int ok = at == -1 && got.len == n + 3 && !memcmp(got.data + 2, t, n);
+        dbuf_free(&got);
+        if (!ok) {
+            T_FAIL_("split at %zu: failed at %d", k, at);
+            return;
+        }
+    }
+}
+
 /* A 1 MiB binary message in uneven fragments, checked byte for byte. */
 static void test_reader_large(void)
 {
@@ -652,6 +719,7 @@ int main(void)
     T_RUN(test_accept_key);
     T_RUN(test_reader_fragments_with_control);
     T_RUN(test_reader_errors);
+    T_RUN(test_reader_utf8_fail_fast);
     T_RUN(test_reader_large);
     T_RUN(test_corrupt_every_header_byte);
     return T_DONE();
