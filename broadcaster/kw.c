@@ -300,39 +300,66 @@ static int parse_actions(kw_set *s, const kw_opts *o, char *err, size_t errn)
 
 /* ---------- alphabet ---------- */
 
+/* Code points that fold_cp() changes: their bmp[] entry copies their folding's. */
+static const uint32_t FOLD_RANGES[][2] = {
+    { 'A', 'Z' }, { 0xC0, 0xDE }, { 0x100, 0x17F }, { 0x391, 0x3A9 }, { 0x400, 0x42F },
+    { 0x3000, 0x3000 }, { 0xFF01, 0xFF5E },
+};
+
+static uint16_t astral_lookup(const kw_set *s, uint32_t cp);
+
+/* Numbers every distinct folded code point of the entries (BMP ones in order
+ * of appearance, then astral ones in order), maps the pool to symbols and
+ * fills the lookup tables: bmp[] for every BMP code point (through its
+ * folding), the sorted astral table, separators as SYM_SEP. */
 static int build_alphabet(builder *b, char *err, size_t errn)
 {
     kw_set *s = b->s;
-    uint16_t *map = xcalloc(0x110000, sizeof(uint16_t));   /* folded cp -> sym */
+    s->bmp = xcalloc(0x10000, sizeof(uint16_t));
     uint32_t nsym = 0;
+    u32vec astral = { 0 };
     for (size_t i = 0; i < b->cps.n; i++) {
         uint32_t c = b->cps.v[i];
-        if (!map[c]) {
-            if (nsym == SYM_MAX) { free(map); set_err(err, errn, "%s", "alphabet too large"); return -1; }
-            map[c] = (uint16_t)++nsym;
-        }
+        if (c >= 0x10000) { u32_push(&astral, c); continue; }
+        if (s->bmp[c]) continue;
+        if (nsym == SYM_MAX) goto too_big;
+        s->bmp[c] = (uint16_t)++nsym;
     }
+    for (size_t i = 0; i < b->seps.n; i++)
+        if (b->seps.v[i] >= 0x10000) u32_push(&astral, b->seps.v[i]);
+    if (astral.n)
+        qsort(astral.v, astral.n, sizeof(uint32_t), cmp_u32);
+    s->astral_cp = xmalloc((astral.n + 1) * sizeof(uint32_t));
+    s->astral_sym = xmalloc((astral.n + 1) * sizeof(uint16_t));
+    for (size_t i = 0; i < astral.n; i++) {
+        uint32_t c = astral.v[i];
+        if (s->nastral && s->astral_cp[s->nastral - 1] == c) continue;
+        if (!is_sep(b, c) && nsym == SYM_MAX) goto too_big;
+        s->astral_cp[s->nastral] = c;
+        s->astral_sym[s->nastral++] = is_sep(b, c) ? SYM_SEP : (uint16_t)++nsym;
+    }
+    free(astral.v);
     s->nsym = nsym;
     b->pool = xmalloc((b->cps.n + 1) * sizeof(uint16_t));
-    for (size_t i = 0; i < b->cps.n; i++)
-        b->pool[i] = map[b->cps.v[i]];
-    s->bmp = xmalloc(0x10000 * sizeof(uint16_t));
-    for (uint32_t c = 0; c < 0x10000; c++) {
-        uint32_t f = fold_cp(c);
-        s->bmp[c] = is_sep(b, f) ? SYM_SEP : map[f];
+    for (size_t i = 0; i < b->cps.n; i++) {
+        uint32_t c = b->cps.v[i];
+        b->pool[i] = c < 0x10000 ? s->bmp[c] : astral_lookup(s, c);
     }
-    size_t na = 0;
-    for (uint32_t c = 0x10000; c < 0x110000; c++)
-        na += map[c] || is_sep(b, c);
-    s->astral_cp = xmalloc((na + 1) * sizeof(uint32_t));
-    s->astral_sym = xmalloc((na + 1) * sizeof(uint16_t));
-    for (uint32_t c = 0x10000; c < 0x110000; c++)
-        if (map[c] || is_sep(b, c)) {
-            s->astral_cp[s->nastral] = c;
-            s->astral_sym[s->nastral++] = is_sep(b, c) ? SYM_SEP : map[c];
+    for (size_t i = 0; i < b->seps.n; i++)
+        if (b->seps.v[i] < 0x10000) s->bmp[b->seps.v[i]] = SYM_SEP;
+    static const uint32_t zw[] = { 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xAD };
+    for (size_t i = 0; i < sizeof zw / sizeof zw[0]; i++)
+        s->bmp[zw[i]] = SYM_SEP;
+    for (size_t r = 0; r < sizeof FOLD_RANGES / sizeof FOLD_RANGES[0]; r++)
+        for (uint32_t c = FOLD_RANGES[r][0]; c <= FOLD_RANGES[r][1]; c++) {
+            uint32_t f = fold_cp(c);
+            if (f != c) s->bmp[c] = s->bmp[f];
         }
-    free(map);
     return 0;
+too_big:
+    free(astral.v);
+    set_err(err, errn, "%s", "alphabet too large");
+    return -1;
 }
 
 /* ---------- trie ---------- */
@@ -615,16 +642,19 @@ void kw_result_free(kw_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static inline uint16_t sym_of(const kw_set *s, uint32_t cp)
+static uint16_t astral_lookup(const kw_set *s, uint32_t cp)
 {
-    if (cp < 0x10000)
-        return s->bmp[cp];
     size_t lo = 0, hi = s->nastral;
     while (lo < hi) {
         size_t m = (lo + hi) / 2;
         if (s->astral_cp[m] < cp) lo = m + 1; else hi = m;
     }
     return (lo < s->nastral && s->astral_cp[lo] == cp) ? s->astral_sym[lo] : 0;
+}
+
+static inline uint16_t sym_of(const kw_set *s, uint32_t cp)
+{
+    return cp < 0x10000 ? s->bmp[cp] : astral_lookup(s, cp);
 }
 
 /* Fast UTF-8 decode for the scan: invalid input yields one byte, cp = 0xFFFFFFFF. */
