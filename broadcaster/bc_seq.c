@@ -21,7 +21,7 @@
 #define HDR_ARGS 8              /* EVALSHA sha 0 retention window epoch F N */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
-#define STALL_SEC 10            /* no reply for this long with calls in flight: drop */
+#define STALL_SEC 5             /* no reply for this long with calls in flight: drop */
 #define MAX_TRIES 3             /* NOSCRIPT reloads per batch */
 
 enum { S_DOWN, S_CONNECTING, S_LOADING, S_READY, S_CLOSED };
