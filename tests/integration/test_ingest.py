@@ -625,6 +625,8 @@ def test_redis_killed_and_restarted(st):
     # each exactly once (idempotency across the outage)
     acked = {body["client_msg_id"] for _, body in load.acks}
     retry = [body for body in load.sent if body["client_msg_id"] not in acked]
+    print("# redis kill: %d acked, %d answered 503, %d retried" % (
+        len(load.acks), load.statuses.count(503), len(retry)))
     errors, racks = [], []
     publisher(b.port, "f", retry, racks, errors)
     assert not errors, errors[:3]
@@ -667,6 +669,8 @@ def test_broadcaster_sigkill_under_load(st):
     acked = {body["client_msg_id"] for _, body in load.acks}
     retry = [body for body in load.sent if body["client_msg_id"] not in acked]
     racks, errors = [], []
+    print("# sigkill: %d acked, %d stored, %d unanswered (%d of them stored) retried" % (
+        len(load.acks), len(stored), len(retry), len(stored) - len(load.acks)))
     publisher(b2.port, "k", retry, racks, errors)
     assert not errors, errors[:3]
     texts = check_acked_once(rc, "k", load.acks + racks)
