@@ -512,6 +512,8 @@ int bc_server_listen(bc_server *srv)
         return -1;
     }
     evconnlistener_set_error_cb(srv->lis, accept_error_cb);
+    bc_event_init(&srv->ev);
+    dbuf_init(&srv->scratch);
     srv->sweep = event_new(srv->base, -1, EV_PERSIST, sweep_cb, srv);
     event_add(srv->sweep, &sweep);
     return 0;
@@ -527,4 +529,6 @@ void bc_server_close(bc_server *srv)
     srv->sweep = NULL;
     while (srv->conns)
         conn_free(srv->conns);
+    bc_event_free(&srv->ev);
+    dbuf_free(&srv->scratch);
 }

@@ -29,6 +29,8 @@ typedef struct bc_server {
     bc_conn *conns;             /* all open connections (doubly linked) */
     size_t nconns;
     bc_server_stats st;
+    bc_event ev;                /* scratch for decoding one request */
+    dbuf scratch;               /* scratch for building one reply */
 } bc_server;
 
 /* Per-connection state of a request waiting for the sequencer (bc_route). */
@@ -39,7 +41,8 @@ typedef struct bc_pending {
     bc_seq_req *req;            /* non-NULL while waiting */
 } bc_pending;
 
-/* Binds and listens on opts->listen_host:port. 0, or -1 (logged). */
+/* Binds and listens on opts->listen_host:port (srv: base, opts, lim, seq set,
+ * the rest zeroed). 0, or -1 (logged). */
 int bc_server_listen(bc_server *srv);
 /* Stops accepting and frees every connection (pending requests cancelled). */
 void bc_server_close(bc_server *srv);

@@ -318,27 +318,46 @@ static void put_uint(dbuf *b, unsigned field, uint64_t v)
     dbuf_put_varint(b, v);
 }
 
+static size_t len_str(unsigned field, size_t n)
+{
+    return varint_len(field << 3 | 2) + varint_len(n) + n;
+}
+
+static size_t len_uint(unsigned field, uint64_t v)
+{
+    return varint_len(field << 3) + varint_len(v);
+}
+
+/* The body sub-message (Comment, Gift or Like), written straight into out
+ * after its length, which is computed first (no temporary buffer). */
 static void put_body(dbuf *out, int kind, const fields *f)
 {
-    dbuf sub;
-    dbuf_init(&sub);
-    if (kind == BC_COMMENT) {
-        put_str(&sub, 1, &f->text);
-        put_uint(&sub, 2, f->color.has ? f->color.v : 0xFFFFFF);
-        put_uint(&sub, 3, f->mode.has ? f->mode.v : DANMAKU__MODE__MODE_SCROLL);
-        put_uint(&sub, 4, f->size.has ? f->size.v : 25);
-    } else if (kind == BC_GIFT) {
-        put_str(&sub, 1, &f->gift_id);
-        put_str(&sub, 2, &f->gift_name);
-        put_uint(&sub, 3, f->count.v);
-        put_uint(&sub, 4, f->unit_value.v);
-    } else {
-        put_uint(&sub, 1, f->count.v);
-    }
+    uint64_t color = f->color.has ? f->color.v : 0xFFFFFF;
+    uint64_t mode = f->mode.has ? f->mode.v : DANMAKU__MODE__MODE_SCROLL;
+    uint64_t size = f->size.has ? f->size.v : 25;
+    size_t n;
+    if (kind == BC_COMMENT)
+        n = len_str(1, f->text.n) + len_uint(2, color) + len_uint(3, mode) + len_uint(4, size);
+    else if (kind == BC_GIFT)
+        n = len_str(1, f->gift_id.n) + len_str(2, f->gift_name.n) + len_uint(3, f->count.v) +
+            len_uint(4, f->unit_value.v);
+    else
+        n = len_uint(1, f->count.v);
     dbuf_put_varint(out, (10u + (unsigned)kind) << 3 | 2);
-    dbuf_put_varint(out, sub.len);
-    dbuf_append(out, sub.data, sub.len);
-    dbuf_free(&sub);
+    dbuf_put_varint(out, n);
+    if (kind == BC_COMMENT) {
+        put_str(out, 1, &f->text);
+        put_uint(out, 2, color);
+        put_uint(out, 3, mode);
+        put_uint(out, 4, size);
+    } else if (kind == BC_GIFT) {
+        put_str(out, 1, &f->gift_id);
+        put_str(out, 2, &f->gift_name);
+        put_uint(out, 3, f->count.v);
+        put_uint(out, 4, f->unit_value.v);
+    } else {
+        put_uint(out, 1, f->count.v);
+    }
 }
 
 static void pack_event(int kind, const fields *f, bc_event *ev)

@@ -81,21 +81,20 @@ static void reply_result(bc_conn *c, const bc_pending *p, const bc_seq_result *r
         bc_conn_respond(c, 200, "application/x-protobuf", dup, buf, n);
         return;
     }
-    dbuf b;
-    dbuf_init(&b);
-    dbuf_puts(&b, "{\"room\":");
-    jsonw_str(&b, p->room, p->room_len);
-    dbuf_puts(&b, ",\"seq\":");
-    dbuf_put_u64(&b, r->seq);
-    dbuf_puts(&b, ",\"epoch\":");
-    jsonw_cstr(&b, r->epoch);
-    dbuf_puts(&b, ",\"ts_ms\":");
-    dbuf_put_i64(&b, r->ts_ms);
+    dbuf *b = &bc_conn_server(c)->scratch;   /* copied out by bc_conn_respond */
+    dbuf_reset(b);
+    dbuf_puts(b, "{\"room\":");
+    jsonw_str(b, p->room, p->room_len);
+    dbuf_puts(b, ",\"seq\":");
+    dbuf_put_u64(b, r->seq);
+    dbuf_puts(b, ",\"epoch\":");
+    jsonw_cstr(b, r->epoch);
+    dbuf_puts(b, ",\"ts_ms\":");
+    dbuf_put_i64(b, r->ts_ms);
     if (r->status == BC_SEQ_DUP)
-        dbuf_puts(&b, ",\"duplicate\":true");
-    dbuf_putc(&b, '}');
-    bc_conn_respond(c, 200, "application/json", dup, b.data, b.len);
-    dbuf_free(&b);
+        dbuf_puts(b, ",\"duplicate\":true");
+    dbuf_putc(b, '}');
+    bc_conn_respond(c, 200, "application/json", dup, b->data, b->len);
 }
 
 static void seq_done(void *arg, const bc_seq_result *r)
@@ -117,7 +116,7 @@ static void publish(bc_conn *c, const http_request *h, int kind, const char *roo
 {
     bc_server *srv = bc_conn_server(c);
     bc_pending *p = bc_conn_pending(c);
-    bc_event ev;
+    bc_event *ev = &srv->ev;             /* scratch: bc_seq_submit copies */
     bc_err err;
     int ctype = body_ctype(h);
     if (ctype < 0) {
@@ -125,18 +124,15 @@ static void publish(bc_conn *c, const http_request *h, int kind, const char *roo
                       "Content-Type must be application/json or application/x-protobuf", NULL);
         return;
     }
-    bc_event_init(&ev);
-    if (bc_decode(kind, ctype, body, len, &srv->lim, &ev, &err) < 0) {
-        bc_event_free(&ev);
+    if (bc_decode(kind, ctype, body, len, &srv->lim, ev, &err) < 0) {
         bc_conn_error(c, err.status, err.code, err.msg, NULL);
         return;
     }
     memcpy(p->room, room, room_len);
     p->room_len = room_len;
     p->accept_pb = accepts_pb(h);
-    p->req = bc_seq_submit(srv->seq, room, room_len, kind_codes[kind], ev.user_id, ev.user_len,
-                           ev.cmid, ev.cmid_len, ev.pb.data, ev.pb.len, seq_done, c);
-    bc_event_free(&ev);
+    p->req = bc_seq_submit(srv->seq, room, room_len, kind_codes[kind], ev->user_id, ev->user_len,
+                           ev->cmid, ev->cmid_len, ev->pb.data, ev->pb.len, seq_done, c);
     if (!p->req)
         bc_conn_error(c, 503, "redis_unavailable", "not connected to Redis", NULL);
 }

@@ -660,7 +660,12 @@ static inline uint16_t sym_of(const kw_set *s, uint32_t cp)
 /* Fast UTF-8 decode for the scan: invalid input yields one byte, cp = 0xFFFFFFFF. */
 static inline int next_cp(const uint8_t *p, size_t n, uint32_t *cp)
 {
-    if (p[0] < 0x80) { *cp = p[0]; return 1; }
+    uint8_t c = p[0];
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xE0 && c <= 0xEF && n >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+        uint32_t v = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+        if (v >= 0x800 && (v < 0xD800 || v > 0xDFFF)) { *cp = v; return 3; }   /* CJK fast path */
+    }
     int l = utf8_decode((const char *)p, n, cp);
     if (l < 0) { *cp = 0xFFFFFFFFu; return 1; }
     return l;
