@@ -6,6 +6,7 @@
 #include "bench_corpus.h"
 #include "bench_cfg.h"
 #include "bench_dict.h"
+#include "bench_raw.h"
 #include "bench_run.h"
 #include "log.h"
 
@@ -71,6 +72,11 @@ int main(int argc, char **argv)
         return run_train(corpus_path, opt_val(argc, argv, "--out-dir", "proto/zdict"));
     if (has_flag(argc, argv, "--wire-size"))
         return run_wire(corpus_path, opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR));
+    if (has_flag(argc, argv, "--raw-baseline")) {
+        raw_cfg rc;
+        if (raw_parse(&rc, argc, argv) < 0) { fprintf(stderr, "danmaku-bench: bad --raw-baseline option\n"); return 2; }
+        return raw_run(&rc);
+    }
     bench_cfg c;
     char err[256];
     cfg_defaults(&c);
