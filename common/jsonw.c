@@ -55,18 +55,38 @@ static size_t put_utf8(dbuf *b, const char *s, size_t n)
     return (size_t)l;
 }
 
+/* Length of the prefix of s[0..n) that needs no escaping: ASCII that is
+ * safe as is, and valid UTF-8 sequences other than U+2028/U+2029. */
+static size_t plain_run(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = (uint8_t)s[i];
+        if (esc_class[c] == 0) {
+            i++;
+            continue;
+        }
+        if (esc_class[c] == 1)
+            break;
+        uint32_t cp;
+        int l = utf8_decode(s + i, n - i, &cp);
+        if (l < 0 || cp == 0x2028 || cp == 0x2029)
+            break;
+        i += (size_t)l;
+    }
+    return i;
+}
+
 void jsonw_str(dbuf *b, const char *s, size_t n)
 {
     dbuf_reserve(b, n + 2);
     dbuf_putc(b, '"');
     size_t i = 0;
     while (i < n) {
-        size_t run = i;
-        while (run < n && esc_class[(uint8_t)s[run]] == 0)
-            run++;
-        if (run > i) {
-            dbuf_append(b, s + i, run - i);
-            i = run;
+        size_t run = plain_run(s + i, n - i);
+        if (run) {
+            dbuf_append(b, s + i, run);
+            i += run;
             continue;
         }
         uint8_t c = (uint8_t)s[i];
