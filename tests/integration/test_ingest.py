@@ -295,6 +295,19 @@ def test_retention_caps_stream(st):
     assert meta(rc, "cap")[0] == 12
 
 
+@test
+def test_script_flushed_is_reloaded(st):
+    st.redis()
+    b = st.broadcaster()
+    rc = st.rc()
+    assert pub_json(b.port, "nf", "likes", {"user_id": "u", "count": 1})[0] == 200
+    for i in range(3):
+        assert rc.cmd("SCRIPT", "FLUSH") == "OK"
+        s, rep = pub_json(b.port, "nf", "likes", {"user_id": "u", "count": 1})
+        assert s == 200 and rep["seq"] == i + 2, (s, rep)
+    assert meta(rc, "nf")[0] == 4
+
+
 # -- connections -------------------------------------------------------------------
 def raw_req(room, body, extra=b""):
     b = json.dumps(body, ensure_ascii=False).encode() if isinstance(body, dict) else body
@@ -412,6 +425,17 @@ def test_keepalive_and_pipelining(st):
         assert resp[0] == want and resp[1].get("connection") == "close", resp
         s.close()
     assert meta(st.rc(), "ch")[0] == 1
+    # HTTP/1.0 closes after the answer unless it asks for keep-alive
+    s = socket.create_connection(("127.0.0.1", b.port))
+    s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+    (resp,), rest = read_responses(s, 1)
+    assert resp[0] == 200 and resp[1].get("connection") == "close" and s.recv(10) == b""
+    s.close()
+    s = socket.create_connection(("127.0.0.1", b.port))
+    s.sendall(b"GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" * 2)
+    resps, _ = read_responses(s, 2)
+    assert [r[0] for r in resps] == [200, 200] and resps[0][1].get("connection") == "keep-alive"
+    s.close()
     # a client that vanishes with a request in flight does not disturb others
     for _ in range(20):
         s = socket.create_connection(("127.0.0.1", b.port))
