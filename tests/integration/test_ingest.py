@@ -503,6 +503,33 @@ def test_two_broadcasters_one_room_gapfree(st):
 
 
 @test
+def test_two_broadcasters_many_rooms_gapfree(st):
+    """Batches mixing rooms: every room still gets its own gap-free 1..N."""
+    st.redis()
+    bs = [st.broadcaster(), st.broadcaster()]
+    rc = st.rc()
+    rooms = ["m-%d" % i for i in range(5)]
+    results = {r: ([], []) for r in rooms}
+    threads = []
+    for i in range(10):
+        room = rooms[i % len(rooms)]
+        items = [comment("room %s t%d #%d" % (room, i, k), uid="u%d" % i) for k in range(60)]
+        acks, errors = results[room]
+        threads.append(threading.Thread(target=publisher,
+                                        args=(bs[i % 2].port, room, items, acks, errors)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    epochs = set()
+    for room, (acks, errors) in results.items():
+        assert not errors, errors[:3]
+        check_gapfree(rc, room, acks, 120)
+        epochs |= {rep["epoch"] for rep, _ in acks}
+    assert len(epochs) == len(rooms), "rooms must have distinct epochs: %r" % epochs
+
+
+@test
 def test_idempotent_retries(st):
     st.redis()
     b = st.broadcaster("--dedupe-window", "2")
