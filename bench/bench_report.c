@@ -43,8 +43,8 @@ void report_summary(const bench_agg *a, FILE *f)
 {
     const bench_cfg *c = a->cfg;
     const pub_stats *ps = a->pub;
-    fprintf(f, "== danmaku-bench %s: %zu viewers / %zu rooms (%s), %s%s, %.0f ev/s for %.0f s (+%.0f s warmup), %zu procs\n",
-            c->label[0] ? c->label : "", c->viewers, c->rooms, c->popularity, c->format ? "pb" : "json",
+    fprintf(f, "== danmaku-bench%s%s: %zu viewers / %zu rooms (%s), %s%s, %.0f ev/s for %.0f s (+%.0f s warmup), %zu procs\n",
+            c->label[0] ? " " : "", c->label, c->viewers, c->rooms, c->popularity, c->format ? "pb" : "json",
             c->compress ? "+zstd" : "", c->rate, c->duration, c->warmup, a->nprocs);
     fprintf(f, "connections: %zu open at end, peak %zu, %zu failed, %zu closed by server; connect p50 %.1f ms p99 %.1f ms max %.1f ms (ramp %.1f s)\n",
             a->connected, a->connected_peak, a->failed, a->closed, ms(hist_quantile(&a->conn, 0.5)),
