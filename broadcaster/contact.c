@@ -197,18 +197,34 @@ static const idkw ID_KEYWORDS[] = {
     { "球球", KW_QQ }, { "加我", KW_ANY }, { "联系", KW_ANY }, { "私聊", KW_ANY }, { "私信", KW_ANY },
 };
 
-/* Length in code points if the keyword (UTF-8, lowercase) matches at i, else 0. */
-static size_t kw_at(const text *t, size_t i, const char *w)
+#define NKW (sizeof ID_KEYWORDS / sizeof ID_KEYWORDS[0])
+typedef struct kwcp { uint32_t c[8]; size_t n; } kwcp;
+static kwcp kw_cps[NKW];     /* ID_KEYWORDS decoded once */
+static int kw_ready;
+
+static void kw_init(void)
 {
-    size_t n = strlen(w), k = 0, j = i;
-    while (k < n) {
-        uint32_t cp;
-        int l = utf8_decode(w + k, n - k, &cp);
-        if (l < 0 || at(t, j) != cp) return 0;
-        k += (size_t)l;
-        j++;
+    for (size_t w = 0; w < NKW; w++) {
+        const char *s = ID_KEYWORDS[w].w;
+        size_t n = strlen(s), i = 0;
+        while (i < n && kw_cps[w].n < 8) {
+            uint32_t cp;
+            int l = utf8_decode(s + i, n - i, &cp);
+            i += l > 0 ? (size_t)l : 1;
+            kw_cps[w].c[kw_cps[w].n++] = cp;
+        }
     }
-    return j - i;
+    kw_ready = 1;
+}
+
+/* Length in code points if keyword w matches at i, else 0. */
+static size_t kw_at(const text *t, size_t i, size_t w)
+{
+    const kwcp *k = &kw_cps[w];
+    if (i + k->n > t->n) return 0;
+    for (size_t j = 0; j < k->n; j++)
+        if (t->c[i + j] != k->c[j]) return 0;
+    return k->n;
 }
 
 static int filler(uint32_t c)
@@ -258,16 +274,18 @@ static unsigned id_after(const text *t, size_t i, int kind)
 static unsigned find_ids(const text *t)
 {
     unsigned k = 0;
+    if (!kw_ready) kw_init();
     for (size_t i = 0; i < t->n; i++) {
-        for (size_t w = 0; w < sizeof ID_KEYWORDS / sizeof ID_KEYWORDS[0]; w++) {
-            const idkw *kw = &ID_KEYWORDS[w];
-            if ((uint32_t)(unsigned char)kw->w[0] < 0x80 && t->c[i] != (uint32_t)kw->w[0])
-                continue;
-            size_t n = kw_at(t, i, kw->w);
+        uint32_t c = t->c[i];
+        if (c < 0x80 ? !is_alpha(c) && c != '+' : c < 0x4E00)
+            continue;                                      /* no keyword starts here */
+        for (size_t w = 0; w < NKW; w++) {
+            if (kw_cps[w].c[0] != c) continue;
+            size_t n = kw_at(t, i, w);
             if (!n) continue;
-            if (is_alpha(t->c[i]) && i > 0 && is_alpha(t->c[i - 1]))
+            if (is_alpha(c) && i > 0 && is_alpha(t->c[i - 1]))
                 continue;                                  /* "box" is not "bo"+"x" */
-            k |= id_after(t, i + n, kw->kind);
+            k |= id_after(t, i + n, ID_KEYWORDS[w].kind);
         }
     }
     return k;
