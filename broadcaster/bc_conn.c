@@ -228,7 +228,18 @@ static size_t avail(const bc_conn *c) { return c->in.len - c->in_off; }
 static const char *unread(const bc_conn *c) { return c->in.data + c->in_off; }
 static void consume(bc_conn *c, size_t n) { c->in_off += n; }
 
-/* A request head is complete: decide its framing. Returns 1 to go on. */
+/* Hands the request at unread()[0..total) (head h of head_len bytes, then
+ * the body) to bc_route; it stays readable until bc_route returns. */
+static void dispatch_parsed(bc_conn *c, const http_request *h, size_t head_len, size_t total)
+{
+    c->state = C_WAIT;
+    c->srv->st.requests++;
+    bc_route_request(c, h, unread(c) + head_len, total - head_len);
+    consume(c, total);
+}
+
+/* A request head is complete: decide its framing, and dispatch at once if
+ * the body is already here (the common case). Returns 1 to go on. */
 static int start_request(bc_conn *c, const http_request *h, size_t head_len)
 {
     int64_t clen;
@@ -259,7 +270,9 @@ static int start_request(bc_conn *c, const http_request *h, size_t head_len)
     }
     c->state = C_BODY;
     c->need = head_len + (size_t)clen;
-    if (avail(c) < c->need)
+    if (avail(c) >= c->need)
+        dispatch_parsed(c, h, head_len, c->need);
+    else
         send_continue(c, h);
     return 1;
 }
@@ -288,17 +301,13 @@ static int step_idle(bc_conn *c)
 /* Dispatches the request at unread()[0..total): head, then body. */
 static void dispatch(bc_conn *c, size_t total)
 {
-    const char *p = unread(c);
     http_request h;
-    int head = http_parse_request(p, total, &h);
+    int head = http_parse_request(unread(c), total, &h);
     if (head <= 0) {                      /* cannot happen: parsed before */
         fatal(c, 400, "bad_request", "malformed HTTP request");
         return;
     }
-    c->state = C_WAIT;
-    c->srv->st.requests++;
-    bc_route_request(c, &h, p + head, total - (size_t)head);
-    consume(c, total);
+    dispatch_parsed(c, &h, (size_t)head, total);
 }
 
 /* C_BODY: once the whole request is buffered, dispatch it (the head is
