@@ -23,8 +23,8 @@ static int method_is(const http_request *h, const char *m)
 
 static void healthz(bc_conn *c, const http_request *h)
 {
-    if (!method_is(h, "GET") && !method_is(h, "HEAD")) {
-        bc_conn_error(c, 405, "method_not_allowed", "use GET", "Allow: GET, HEAD\r\n");
+    if (!method_is(h, "GET")) {
+        bc_conn_error(c, 405, "method_not_allowed", "use GET", "Allow: GET\r\n");
         return;
     }
     if (!bc_seq_ready(bc_conn_server(c)->seq)) {
@@ -32,7 +32,7 @@ static void healthz(bc_conn *c, const http_request *h)
         return;
     }
     static const char ok[] = "{\"status\":\"ok\"}";
-    bc_conn_respond(c, 200, "application/json", NULL, ok, method_is(h, "HEAD") ? 0 : sizeof ok - 1);
+    bc_conn_respond(c, 200, "application/json", NULL, ok, sizeof ok - 1);
 }
 
 /* Media type of the body: BC_CT_JSON (also when absent), BC_CT_PB, or -1. */
