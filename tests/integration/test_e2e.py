@@ -120,10 +120,14 @@ def c_viewer(st, port, room, fmt, compress, total):
     url = "ws://127.0.0.1:%d/v1/rooms/%s/ws" % (port, room)
     argv = [os.path.join(BIN, "danmaku-watch"), "--raw", "--format", fmt, "--compress", compress,
             "--count", str(total), "--timeout", "60", url]
-    log = os.path.join(st.dir, "watch-%s-%s-%s-%d.out" % (room, fmt, compress, len(st.procs)))
+    c_viewer.n += 1
+    log = os.path.join(st.dir, "watch-%s-%s-%s-%d.out" % (room, fmt, compress, c_viewer.n))
     f = open(log, "wb")
     p = subprocess.Popen(argv, stdout=f, stderr=subprocess.PIPE)
     return p, log, f
+
+
+c_viewer.n = 0
 
 
 @test
@@ -186,7 +190,13 @@ def test_three_rooms_two_broadcasters_two_workers(st):
             err = p.stderr.read().decode("utf-8", "replace")
             f.close()
             assert rc_ == 0, "danmaku-watch %s %s/%s exited %s: %s" % (r, fmt, comp, rc_, err[-500:])
-            frames = [json.loads(l) for l in open(log, encoding="utf-8") if l.strip()]
+            raw = open(log, "rb").read()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as ex:
+                raise AssertionError("watch %s %s/%s printed invalid UTF-8 at %d: %r" % (
+                    r, fmt, comp, ex.start, raw[max(0, ex.start - 120):ex.end + 60]))
+            frames = [json.loads(l) for l in text.splitlines() if l.strip()]
             check_stream("watch %s %s/%s" % (r, fmt, comp), frames, want[r])
         if None not in workers:
             assert len(workers) == 2, "viewers did not spread over both workers: %r" % workers
