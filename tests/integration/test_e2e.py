@@ -198,8 +198,8 @@ def test_three_rooms_two_broadcasters_two_workers(st):
                     r, fmt, comp, ex.start, raw[max(0, ex.start - 120):ex.end + 60]))
             frames = [json.loads(l) for l in text.splitlines() if l.strip()]
             check_stream("watch %s %s/%s" % (r, fmt, comp), frames, want[r])
-        if None not in workers:
-            assert len(workers) == 2, "viewers did not spread over both workers: %r" % workers
+        assert None not in workers, "edge did not name its worker (X-Edge-Worker)"
+        assert len(workers) == 2, "viewers did not spread over both workers: %r" % workers
         return workers
     return run()
 
