@@ -252,6 +252,42 @@ static void test_load_files(void)
     unlink(p1); unlink(p2); unlink(pa); rmdir(dir);
 }
 
+static void test_reload_swap(void)
+{
+    /* a reload builds a new immutable set; the caller swaps and frees the
+     * old one; one kw_result serves both (it holds no pointer into a set) */
+    kw_set *a = kw_build("坏蛋\n", 7, NULL, 0, NULL, NULL, 0);
+    kw_result r; kw_result_init(&r);
+    T_EQ_STR(scan(a, &r, "坏蛋笨蛋"), "**笨蛋");
+    kw_set *b = kw_build("笨蛋\n", 7, NULL, 0, NULL, NULL, 0);
+    kw_free(a);
+    T_EQ_STR(scan(b, &r, "坏蛋笨蛋"), "坏蛋**");
+    kw_free(b);
+    kw_result_free(&r);
+}
+
+static void test_other_scripts_and_mixed_entries(void)
+{
+    kw_set *s = kw_build("привет\nΣΟΦΙΑ\n0售k粉qq\n", strlen("привет\nΣΟΦΙΑ\n0售k粉qq\n"),
+                         NULL, 0, NULL, NULL, 0);
+    T_ASSERT(s);
+    kw_result r; kw_result_init(&r);
+    T_EQ_STR(scan(s, &r, "ПРИВЕТ мир"), "****** мир");           /* Cyrillic case */
+    T_EQ_STR(scan(s, &r, "σοφια!"), "*****!");                    /* Greek case */
+    T_EQ_STR(scan(s, &r, "x0售K粉QQy"), "x******y");             /* CJK entry: anywhere */
+    T_EQ_STR(scan(s, &r, "приветствую"), "приветствую");          /* Cyrillic is Latin-like: boundaries */
+    kw_result_free(&r); kw_free(s);
+    /* spaced-out Latin matches when the ends are boundaries */
+    kw_set *e = kw_build("ass\n", 4, NULL, 0, NULL, NULL, 0);
+    kw_result_init(&r);
+    T_EQ_STR(scan(e, &r, "a s s"), "*****");
+    T_EQ_STR(scan(e, &r, "glass s"), "glass s");
+    T_EQ_INT(kw_action_parse("reject", 6), KW_REJECT);
+    T_EQ_INT(kw_action_parse("rejectx", 7), -1);
+    T_EQ_STR(kw_action_name(KW_FLAG), "flag");
+    kw_result_free(&r); kw_free(e);
+}
+
 #define ZH "../shared/data/lexicon/zh/"
 #define EN "../shared/data/lexicon/en/"
 
@@ -301,6 +337,8 @@ int main(void)
     T_RUN(test_huge_input);
     T_RUN(test_bad_options);
     T_RUN(test_load_files);
+    T_RUN(test_reload_swap);
+    T_RUN(test_other_scripts_and_mixed_entries);
     T_RUN(test_real_lexicons);
     return T_DONE();
 }
