@@ -167,6 +167,7 @@ void room_table_free(worker *w)
 
 static void viewer_start(room *r, viewer *v);
 static void catchup(room *r, viewer *v);
+static void read_meta(room *r);
 
 static void subscribe(room *r)
 {
@@ -179,8 +180,8 @@ void room_join(worker *w, const char *name, viewer *v)
 {
     room *r = room_find(w, name, strlen(name));
     if (!r) {
-        r = room_new(w, name);
-        subscribe(r);
+        r = room_new(w, name);   /* meta first, then SUBSCRIBE (see room_on_meta) */
+        read_meta(r);
     } else if (r->state == R_UNSUBSCRIBING) {
         r->resubscribe = 1;
     }
@@ -428,12 +429,14 @@ static void read_meta(room *r)
     r->meta_req = q;
 }
 
+/* Subscribed (first time or after a reconnect): read meta again; its reply
+ * checks the epoch and XRANGEs whatever was published since `known`. */
 void room_on_subscribed(worker *w, const char *name, size_t len)
 {
     room *r = room_find(w, name, len);
     if (!r || r->state != R_SUBSCRIBING)
         return;
-    r->state = R_INIT;
+    r->state = R_READY;
     read_meta(r);
 }
 
@@ -449,7 +452,8 @@ void room_on_unsubscribed(worker *w, const char *name, size_t len)
         stash_clear(r);
         r->epoch[0] = 0;
         r->known = r->delivered = 0;
-        subscribe(r);
+        r->state = R_SUBSCRIBING;
+        read_meta(r);
         return;
     }
     room_destroy(r);
@@ -476,20 +480,25 @@ void room_on_meta(req *q, int ok, const char *epoch, size_t elen, uint64_t seq)
         return;
     }
     if (!r->ready) {
+        /* The room's join point: what existed before its first viewer came
+         * is history. SUBSCRIBE only now, and XRANGE from here once the
+         * subscription is confirmed, so nothing published in between is
+         * lost and nothing is treated as history by mistake. */
         if (epoch)
             snprintf(r->epoch, sizeof r->epoch, "%.*s", (int)elen, epoch);
         r->known = r->delivered = seq;
         r->ready = 1;
+        if (r->state == R_SUBSCRIBING)
+            subscribe(r);
     } else if (epoch && r->epoch[0] && !epoch_matches(r, epoch, elen)) {
         epoch_change(r, epoch, elen);
     } else if (epoch && !r->epoch[0]) {
         snprintf(r->epoch, sizeof r->epoch, "%.*s", (int)elen, epoch);
     }
-    if (r->state == R_INIT)
-        r->state = R_READY;
-    uint64_t hole = drain_stash(r);
-    if (hole || (epoch && seq > r->known) || r->reset_reason)
+    if (r->state == R_READY) {
+        drain_stash(r);
         repair(r);
+    }
     arm_tick(r);
     start_waiting(r);
 }
@@ -730,9 +739,9 @@ static void viewer_start(room *r, viewer *v)
     uint64_t start = r->delivered >= hist ? r->delivered - hist + 1 : 1;
     if (v->has_since) {
         if (!strcmp(v->since_epoch, r->epoch)) {
+            /* may be beyond what this worker has flushed yet (the client came
+             * from a faster worker): live batches then skip what it has */
             start = v->since + 1;
-            if (start > r->delivered + 1)
-                start = r->delivered + 1;   /* ahead of the room: nothing missed */
         } else {
             v->pending_reset = "epoch_changed";
             v->has_since = 0;
@@ -837,14 +846,11 @@ void room_retry(worker *w)
         return;
     for (size_t i = 0; i < w->rooms.nbuckets; i++)
         for (room *r = w->rooms.buckets[i]; r; r = r->hnext) {
-            if (r->state == R_UNSUBSCRIBING || r->state == R_SUBSCRIBING)
+            if (r->state == R_UNSUBSCRIBING || (r->state == R_SUBSCRIBING && r->ready))
                 continue;
             if (r->need_repair) {
                 r->need_repair = 0;
-                if (r->state == R_INIT || !r->ready)
-                    read_meta(r);
-                else
-                    repair(r);
+                read_meta(r);   /* its reply re-checks the epoch and repairs */
             }
             if (!r->ready)
                 continue;

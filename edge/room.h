@@ -16,9 +16,8 @@ struct viewer;
 struct req;
 
 enum room_state {
-    R_SUBSCRIBING = 0,   /* SUBSCRIBE sent, not confirmed */
-    R_INIT,              /* subscribed; HMGET meta in flight */
-    R_READY,             /* epoch + seq known: delivering */
+    R_SUBSCRIBING = 0,   /* meta being read, then SUBSCRIBE sent, not confirmed */
+    R_READY,             /* subscribed: delivering (see `ready` for the state) */
     R_UNSUBSCRIBING      /* last viewer left; UNSUBSCRIBE in flight */
 };
 

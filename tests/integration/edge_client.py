@@ -251,11 +251,22 @@ class Viewer:
     def __init__(self, port, room, fmt="json", compress="none", dict_bytes=None, **params):
         self.port, self.room, self.fmt, self.compress = port, room, fmt, compress
         self.params = dict(params, format=fmt, compress=compress)
+        self.dict_bytes = dict_bytes   # None: fetched from /v1/zstd-dict on connect
         self.dec = Decoder(fmt, compress, dict_bytes)
         self.frames, self.ws, self.task, self.worker = [], None, None, None
+        self.recv_times = []       # time.time() at which each frame arrived
         self.closed_code = None
 
     async def connect(self):
+        if self.compress == "zstd" and self.dict_bytes is None:
+            import http.client
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            c.request("GET", "/v1/zstd-dict?format=" + self.fmt)
+            r = c.getresponse()
+            body = r.read()
+            c.close()
+            self.dict_bytes = body if r.status == 200 else b""
+            self.dec = Decoder(self.fmt, self.compress, self.dict_bytes or None)
         self.ws = await websockets.connect(ws_url(self.port, self.room, **self.params),
                                            max_size=None, ping_interval=None, open_timeout=10)
         self.worker = self.ws.response_headers.get("X-Edge-Worker")
@@ -265,6 +276,7 @@ class Viewer:
     async def _run(self):
         try:
             async for m in self.ws:
+                self.recv_times.append(time.time())
                 self.frames.append(self.dec.decode(m))
         except websockets.ConnectionClosed:
             pass
@@ -280,6 +292,14 @@ class Viewer:
     def seqs(self):
         return [e["seq"] for e in self.events()]
 
+    def max_latency(self):
+        """Largest receive time - event ts_ms (the feeder stamps ts_ms)."""
+        worst = 0.0
+        for t, f in zip(self.recv_times, self.frames):
+            for e in f.get("events", []):
+                worst = max(worst, t - e["ts_ms"] / 1000.0)
+        return worst
+
     async def wait_seq(self, seq, timeout=10):
         end = time.time() + timeout
         while time.time() < end:
@@ -291,6 +311,17 @@ class Viewer:
             await asyncio.sleep(0.02)
         raise AssertionError("viewer %s/%s/%s: waited for seq %d, have %s (last frames %r)"
                              % (self.room, self.fmt, self.compress, seq, self.seqs()[-5:], self.frames[-2:]))
+
+    async def wait_for(self, pred, timeout=10, what="condition"):
+        end = time.time() + timeout
+        while time.time() < end:
+            if pred(self):
+                return
+            if self.task.done():
+                break
+            await asyncio.sleep(0.02)
+        raise AssertionError("viewer %s/%s/%s: timed out waiting for %s (last frames %r)"
+                             % (self.room, self.fmt, self.compress, what, self.frames[-3:]))
 
     async def close(self):
         if self.ws:
