@@ -5,7 +5,8 @@
 -- publishes it, all atomically. Contract: docs/ARCHITECTURE.md "Redis key layout".
 -- The shebang makes Redis check for OOM before the script starts, so a call
 -- runs whole; XADD precedes the seq update, so an error can never leave a
--- stream entry without its seq nor a seq without its entry.
+-- stream entry without its seq nor a seq without its entry (and a failed
+-- XADD releases its dedupe claim and fails the call).
 --
 -- No KEYS. ARGV:
 --   1 retention (stream MAXLEN, exact)   2 dedupe window in seconds
@@ -24,37 +25,46 @@ local cand = ARGV[3]
 local F = tonumber(ARGV[4])
 local N = tonumber(ARGV[5])
 
+if not retention or not window or not F or F < 5 or not N or #ARGV < 5 + N * F then
+  return redis.error_reply('SEQ bad arguments')
+end
+
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 -- protobuf varint of a non-negative integer below 2^53
+local char, floor = string.char, math.floor
 local function varint(n)
+  if n < 128 then return char(n) end
+  if n < 16384 then return char(n % 128 + 128, floor(n / 128)) end
   local out = {}
   while n >= 128 do
-    out[#out + 1] = string.char(n % 128 + 128)
-    n = math.floor(n / 128)
+    out[#out + 1] = char(n % 128 + 128)
+    n = floor(n / 128)
   end
-  out[#out + 1] = string.char(n)
+  out[#out + 1] = char(n)
   return table.concat(out)
 end
+local ts_field = '\16' .. varint(now_ms)    -- field 2 (ts_ms), the same for the call
 
--- per-room state, read once per call: {epoch, seq}
+-- per-room state, read once per call: epoch, seq and the key names
 local rooms = {}
 local function room_state(room)
   local st = rooms[room]
   if st then return st end
-  local meta = 'dm:{' .. room .. '}:meta'
+  local pfx = 'dm:{' .. room .. '}:'
+  local meta = pfx .. 'meta'
   local v = redis.call('HMGET', meta, 'epoch', 'seq')
   if not v[1] then
     -- new room, or Redis lost its state: a fresh epoch (distinct per room),
     -- and no stale entries of an older life may remain in the stream
     local epoch = string.sub(redis.sha1hex(cand .. ':' .. room), 1, 16)
-    redis.call('DEL', 'dm:{' .. room .. '}:s')
+    redis.call('DEL', pfx .. 's')
     redis.call('HSET', meta, 'epoch', epoch, 'seq', 0)
-    st = {epoch = epoch, seq = 0}
-  else
-    st = {epoch = v[1], seq = tonumber(v[2]) or 0}
+    v = {epoch, 0}
   end
+  st = {epoch = v[1], seq = tonumber(v[2]) or 0, pfx = pfx, meta = meta,
+        stream = pfx .. 's', chan = pfx .. 'n', ep = v[1] .. ':'}
   rooms[room] = st
   return st
 end
@@ -63,26 +73,30 @@ local replies = {}
 for i = 0, N - 1 do
   local b = 5 + i * F
   local room, user, cmid, ev = ARGV[b + 1], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
-  local pfx = 'dm:{' .. room .. '}:'
-  local ddkey, dup = nil, nil
+  local st = room_state(room)
+  local seq = st.seq + 1
+  local ddkey, dup = nil, false
   if cmid ~= '' then
-    ddkey = pfx .. 'dd:' .. user .. ':' .. cmid
-    dup = redis.call('GET', ddkey)
+    -- claim the id for this seq, or get the first publish's "<seq>:<epoch>:<ts_ms>"
+    ddkey = st.pfx .. 'dd:' .. user .. ':' .. cmid
+    dup = redis.call('SET', ddkey, seq .. ':' .. st.epoch .. ':' .. now_ms,
+                     'NX', 'GET', 'EX', window)
   end
   if dup then
     local s, e, ts = string.match(dup, '^(%d+):([^:]+):(%d+)$')
     replies[#replies + 1] = {'dup', tonumber(s), e, tonumber(ts)}
   else
-    local st = room_state(room)
-    st.seq = st.seq + 1
-    local bytes = ev .. '\8' .. varint(st.seq) .. '\16' .. varint(now_ms)
-    redis.call('XADD', pfx .. 's', 'MAXLEN', retention, st.seq .. '-0', 'e', bytes)
-    redis.call('HSET', pfx .. 'meta', 'seq', st.seq)
-    redis.call('PUBLISH', pfx .. 'n', st.epoch .. ':' .. bytes)
-    if ddkey then
-      redis.call('SET', ddkey, st.seq .. ':' .. st.epoch .. ':' .. now_ms, 'EX', window)
+    local bytes = ev .. '\8' .. varint(seq) .. ts_field
+    local r = redis.pcall('XADD', st.stream, 'MAXLEN', retention, seq .. '-0', 'e', bytes)
+    if type(r) == 'table' and r.err then
+      -- cannot happen while the invariants hold; never leave a claim behind
+      if ddkey then redis.call('DEL', ddkey) end
+      return redis.error_reply('SEQ ' .. room .. ': ' .. r.err)
     end
-    replies[#replies + 1] = {'ok', st.seq, st.epoch, now_ms}
+    st.seq = seq
+    redis.call('HSET', st.meta, 'seq', seq)
+    redis.call('PUBLISH', st.chan, st.ep .. bytes)
+    replies[#replies + 1] = {'ok', seq, st.epoch, now_ms}
   end
 end
 return replies

@@ -308,6 +308,25 @@ def test_script_flushed_is_reloaded(st):
     assert meta(rc, "nf")[0] == 4
 
 
+@test
+def test_sequencer_error_answers_503_and_stores_nothing(st):
+    st.redis()
+    b = st.broadcaster()
+    rc = st.rc()
+    for i in range(3):
+        assert pub_json(b.port, "bad", "likes", {"user_id": "u", "count": 1})[0] == 200
+    rc.cmd("HSET", "dm:{bad}:meta", "seq", 1)        # break the invariant by hand
+    s, rep = pub_json(b.port, "bad", "likes", {"user_id": "u", "count": 1, "client_msg_id": "x"})
+    assert s == 503 and rep["error"]["code"] == "redis_unavailable", (s, rep)
+    assert rc.cmd("EXISTS", "dm:{bad}:dd:u:x") == 0, "dedupe claim left behind"
+    seq, _, xlen = meta(rc, "bad")
+    assert seq == 1 and xlen == 3, (seq, xlen)
+    rc.cmd("HSET", "dm:{bad}:meta", "seq", 3)
+    s, rep = pub_json(b.port, "bad", "likes", {"user_id": "u", "count": 1, "client_msg_id": "x"})
+    assert s == 200 and rep["seq"] == 4 and "duplicate" not in rep, rep
+    assert http("GET", b.port, "/healthz")[0] == 200
+
+
 # -- connections -------------------------------------------------------------------
 def raw_req(room, body, extra=b""):
     b = json.dumps(body, ensure_ascii=False).encode() if isinstance(body, dict) else body
