@@ -106,6 +106,9 @@ static int take_response(pconn *pc, struct evbuffer *in)
     pending e = q_pop(pc);
     if (status < 0 || status >= 600) status = 0;
     pb->st.by_status[status]++;
+    if (status != 200 && pb->st.nerr_sample < 4)
+        snprintf(pb->st.err_sample[pb->st.nerr_sample++], sizeof pb->st.err_sample[0], "%d %.*s", status,
+                 (int)(clen < 140 ? clen : 140), all + hl);
     if (status == 200) {
         char *s = memmem(all + hl, (size_t)clen, "\"seq\":", 6);
         if (s) {
@@ -197,7 +200,7 @@ static const char *build_body(publisher *pb, int kind, int64_t intended, dbuf *b
         corpus_user_id(m->uhash, uid, sizeof uid); corpus_nick(m->uhash, nick, sizeof nick);
         put_kv_str(b, "user_id", uid, 0); put_kv_str(b, "nick", nick, 1);
         dbuf_putc(b, ','); jsonw_key(b, "text"); jsonw_str(b, m->text, m->text_len);
-        put_kv_u64(b, "color", m->color);
+        put_kv_u64(b, "color", m->color & 0xFFFFFFu);   /* a few corpus rows carry more bits */
         put_kv_str(b, "mode", corpus_mode_name(m->mode), 1);
         put_kv_u64(b, "size", m->size);
         put_kv_str(b, "client_msg_id", cmid, 1);

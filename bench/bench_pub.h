@@ -22,6 +22,8 @@ typedef struct pub_stats {
     uint64_t acked[3];          /* 200 with a seq */
     uint64_t by_status[600];    /* replies by HTTP status (0: no reply / conn lost) */
     uint64_t conn_errors, reconnects, unanswered;
+    char err_sample[4][160];    /* first error replies: "<status> <body>" */
+    size_t nerr_sample;
     hist lat;                   /* intended send -> 200 reply, us */
     room_acks *rooms;           /* per room, in reply order */
     size_t nrooms;

@@ -60,6 +60,7 @@ void report_summary(const bench_agg *a, FILE *f)
                 ms(hist_quantile(&ps->lat, 0.99)), ms(ps->lat.max));
         for (int s = 0; s < 600; s++)
             if (s != 200 && ps->by_status[s]) fprintf(f, "  http %d: %llu\n", s, (unsigned long long)ps->by_status[s]);
+        for (size_t i = 0; i < ps->nerr_sample; i++) fprintf(f, "  e.g. %s\n", ps->err_sample[i]);
     }
     uint64_t ev = a->events[0] + a->events[1] + a->events[2];
     fprintf(f, "delivery: %.0f events/s, %.0f frames/s (%.1f events/frame), %.1f wire bytes/event, %llu decode errors\n",
@@ -69,9 +70,9 @@ void report_summary(const bench_agg *a, FILE *f)
             a->measure_s, "kind", "count", "p50", "p90", "p99", "p99.9", "max");
     for (int k = 0; k < SK_NKINDS; k++) if (a->lat[k].total) lat_line(f, kind_names[k], &a->lat[k]);
     lat_line(f, "all", &a->lat_all);
-    fprintf(f, "completeness: %zu/%zu viewers complete; missing %llu (silent losses), duplicates %llu, "
+    fprintf(f, "completeness: %zu/%zu viewers complete; missing %llu (silent losses), undelivered at end %llu, duplicates %llu, "
             "out-of-order %llu, gaps %llu events in %llu frames, reset-skipped %llu (%llu resets)\n",
-            a->complete, a->checked, (unsigned long long)a->missing, (unsigned long long)a->dup,
+            a->complete, a->checked, (unsigned long long)a->missing, (unsigned long long)a->missing_tail, (unsigned long long)a->dup,
             (unsigned long long)a->ooo, (unsigned long long)a->gap_events, (unsigned long long)a->gap_frames,
             (unsigned long long)a->reset_events, (unsigned long long)a->resets);
     if (a->closed_checked) {
@@ -91,6 +92,11 @@ void report_summary(const bench_agg *a, FILE *f)
         if (a->connected && a->rss_connected > a->rss_idle)
             fprintf(f, "; %.0f bytes/viewer", (double)(a->rss_connected - a->rss_idle) / (double)a->connected_peak);
         fputc('\n', f);
+    }
+    if (a->self && a->self->n > 1) {
+        double cm, cx; uint64_t rm;
+        sys_stats(a->self, a->pub_start_t, &cm, &cx, &rm);
+        fprintf(f, "bench itself: cpu mean %.0f%% max %.0f%% (publishing), rss max %.1f MB\n", cm, cx, (double)rm / 1048576.0);
     }
     fprintf(f, "result: %s\n", a->ok ? "OK (complete)" : "ERRORS (see above)");
 }
@@ -150,6 +156,9 @@ static json_t *jpublish(const bench_agg *a)
     json_object_set_new(o, "conn_errors", json_integer((json_int_t)ps->conn_errors));
     json_object_set_new(o, "unanswered", json_integer((json_int_t)ps->unanswered));
     json_object_set_new(o, "latency_ms", jlat(&ps->lat));
+    json_t *es = json_array();
+    for (size_t i = 0; i < ps->nerr_sample; i++) json_array_append_new(es, json_string(ps->err_sample[i]));
+    json_object_set_new(o, "error_samples", es);
     return o;
 }
 
@@ -174,9 +183,9 @@ static json_t *jcompleteness(const bench_agg *a)
     for (size_t i = 0; i < a->nworst; i++)
         json_array_append_new(w, json_pack("{s:I,s:I,s:I}", "viewer", (json_int_t)a->worst[i].viewer,
                                            "room", (json_int_t)a->worst[i].room, "missing", (json_int_t)a->worst[i].missing));
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
         "viewers_checked", (json_int_t)a->checked, "viewers_complete", (json_int_t)a->complete,
-        "missing", (json_int_t)a->missing, "duplicates", (json_int_t)a->dup, "out_of_order", (json_int_t)a->ooo,
+        "missing", (json_int_t)a->missing, "undelivered_at_end", (json_int_t)a->missing_tail, "duplicates", (json_int_t)a->dup, "out_of_order", (json_int_t)a->ooo,
         "gap_events", (json_int_t)a->gap_events, "gap_frames", (json_int_t)a->gap_frames,
         "reset_events", (json_int_t)a->reset_events, "resets", (json_int_t)a->resets,
         "epoch_resets", (json_int_t)a->epoch_resets, "received_distinct", (json_int_t)a->received,
@@ -251,6 +260,12 @@ int report_json(const bench_agg *a, const char *path)
     json_object_set_new(o, "delivery", jdelivery(a));
     json_object_set_new(o, "completeness", jcompleteness(a));
     json_object_set_new(o, "servers", jservers(a));
+    if (a->self && a->self->n > 1) {
+        double cm, cx; uint64_t rm;
+        sys_stats(a->self, a->pub_start_t, &cm, &cx, &rm);
+        json_object_set_new(o, "bench_self", json_pack("{s:f,s:f,s:I}", "cpu_pct_mean", cm, "cpu_pct_max", cx,
+                                                        "rss_max_bytes", (json_int_t)rm));
+    }
     json_object_set_new(o, "latency_series", jseries(a));
     json_object_set_new(o, "latency_cdf_ms", jcdf(&a->lat_all));
     int rc = json_dump_file(o, path, JSON_INDENT(1) | JSON_REAL_PRECISION(6));

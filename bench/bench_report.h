@@ -33,12 +33,13 @@ typedef struct bench_agg {
     uint64_t expected;                     /* acked events x viewers of the room */
     /* completeness (viewers that got connected) */
     size_t checked, complete, closed_checked;
-    uint64_t missing, missing_closed, dup, ooo, gap_events, gap_frames,
+    uint64_t missing, missing_tail, missing_closed, dup, ooo, gap_events, gap_frames,
              reset_events, resets, epoch_resets, received;
     worst_viewer worst[10]; size_t nworst;
     /* publishing and servers */
     const pub_stats *pub;
     const sysmon *sys;
+    const sysmon *self;                    /* the bench's own processes */
     uint64_t rss_idle, rss_connected;      /* server tree RSS before/after connect */
     int ok;
 } bench_agg;

@@ -36,7 +36,7 @@ typedef struct run {
     int64_t t0_us, phase_us, pub_start_us, measure_us, pub_end_us;
     double ramp_s;
     publisher *pub;
-    sysmon sys;
+    sysmon sys, self;
     uint64_t rss_idle, rss_connected;
     uint64_t frames_at_measure, frames_at_end;
     size_t connected_peak;
@@ -151,6 +151,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
         last_sec = now;
         sys_sample ss = { 0 };
         if (r->sys.npids) ss = sysmon_sample(&r->sys, since(r));
+        sysmon_sample(&r->self, since(r));
         status_line(r, r->sys.npids ? &ss : NULL);
     }
 }
@@ -280,7 +281,9 @@ static void merge_viewer(bench_agg *a, const viewer_result *v, size_t idx, const
         if (k < 16) { if (k == a->nclose) { a->close_code[k] = v->close_code; a->nclose++; } a->close_n[k]++; }
         a->closed_checked++; a->missing_closed += miss; return; }
     a->checked++;
-    a->missing += miss;
+    uint64_t tail = ra ? track_missing_tail(&v->tr, ra->seq, ra->n) : 0;
+    a->missing += miss - tail;
+    a->missing_tail += tail;
     if (!miss && !v->tr.dup && !v->tr.ooo) a->complete++;
     if (miss) add_worst(a, idx, v->room, miss);
 }
@@ -348,7 +351,7 @@ static int collect(run *r, bench_agg *a)
         a->window_frames = r->frames_at_end - r->frames_at_measure;
     a->frames_per_s = (double)a->window_frames / r->c->duration;
     a->connected_peak = r->connected_peak;
-    a->pub = ps; a->sys = &r->sys;
+    a->pub = ps; a->sys = &r->sys; a->self = &r->self;
     a->rss_idle = r->rss_idle; a->rss_connected = r->rss_connected;
     return rc;
 }
@@ -358,7 +361,7 @@ static int verdict(const bench_agg *a)
     const pub_stats *ps = a->pub;
     uint64_t http_err = 0;
     if (ps) for (int s = 0; s < 600; s++) if (s != 200) http_err += ps->by_status[s];
-    return a->missing == 0 && a->failed == 0 && a->closed == 0 && a->dup == 0
+    return a->missing == 0 && a->missing_tail == 0 && a->failed == 0 && a->closed == 0 && a->dup == 0
         && a->decode_err == 0 && http_err == 0 && (!ps || ps->unanswered == 0);
 }
 
@@ -385,6 +388,8 @@ static int setup(run *r, const bench_cfg *c, char *room_prefix, char *cmid_prefi
     snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/dm-bench-XXXXXX");
     if (!mkdtemp(r->tmpdir)) { perror("mkdtemp"); return -1; }
     sysmon_init(&r->sys, c->server_pids, c->npids);
+    int me = (int)getpid();
+    sysmon_init(&r->self, &me, 1);
     return 0;
 }
 
@@ -399,6 +404,7 @@ static void teardown(run *r)
     if (r->sig_ev) event_free(r->sig_ev);
     if (r->base) event_base_free(r->base);
     sysmon_free(&r->sys);
+    sysmon_free(&r->self);
     free(r->room_of);
     pop_free(&r->pp);
     if (r->co.nmsgs) corpus_free(&r->co);

@@ -265,15 +265,23 @@ void scan_ctx_free(scan_ctx *c)
     free(c);
 }
 
+/* Cache key: length and up to 64 sampled 8-byte words (head, tail and
+ * evenly spread). A hit is confirmed with memcmp, so the key only has to
+ * spread frames over slots, cheaply. */
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w; memcpy(&w, p + i, 8);
+    if (n < 8) {
+        uint64_t w = 0; memcpy(&w, p, n);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+        return h ^ (h >> 29);
+    }
+    size_t words = n / 8, step = words > 64 ? words / 64 : 1;
+    for (size_t i = 0; i < words; i += step) {
+        uint64_t w; memcpy(&w, p + i * 8, 8);
         h = (h ^ w) * 0xff51afd7ed558ccdull; h ^= h >> 32;
     }
-    uint64_t w = 0; memcpy(&w, p + i, n - i);
+    uint64_t w; memcpy(&w, p + n - 8, 8);
     h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
     return h ^ (h >> 29);
 }

@@ -117,6 +117,12 @@ static size_t count_in(const uint64_t *a, size_t n, uint64_t lo, uint64_t hi)
     return l - start;
 }
 
+uint64_t track_missing_tail(const track *t, const uint64_t *acked, size_t n)
+{
+    if (!t->first) return n;
+    return t->last < UINT64_MAX ? count_in(acked, n, t->last + 1, UINT64_MAX) : 0;
+}
+
 uint64_t track_missing(const track *t, const uint64_t *acked, size_t n)
 {
     if (!n) return 0;

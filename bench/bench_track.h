@@ -40,6 +40,9 @@ void track_reset(track *t, uint64_t from_seq);
  * received; returns how many it did not receive and were not explicitly
  * skipped (gap/reset). */
 uint64_t track_missing(const track *t, const uint64_t *acked, size_t n);
+/* The part of track_missing() above the last seq received: events not
+ * delivered (yet) when the run ended, as opposed to holes (silent skips). */
+uint64_t track_missing_tail(const track *t, const uint64_t *acked, size_t n);
 /* 1 if seq is inside the received set (span minus holes). */
 int track_has(const track *t, uint64_t seq);
 
