@@ -66,8 +66,13 @@ static int set_hostport(bc_opts *o, const opt_def *d, const char *v)
     if (errno || *end || end == colon + 1 || port < d->min || port > d->max)
         return -1;
     char *host = (char *)o + d->off;
-    memcpy(host, v, colon - v);
-    host[colon - v] = 0;
+    size_t n = (size_t)(colon - v);
+    if (n >= 2 && v[0] == '[' && v[n - 1] == ']') {   /* [::1]:8080 */
+        v++;
+        n -= 2;
+    }
+    memcpy(host, v, n);
+    host[n] = 0;
     *(int *)((char *)o + d->off2) = (int)port;
     return 0;
 }

@@ -1,0 +1,100 @@
+/* test_bc_opt.c — the broadcaster's option table: defaults, both value
+ * forms, bounds, required options, and --help generated from the table. */
+#include "t.h"
+#include "../../broadcaster/bc_opt.h"
+#include "log.h"
+
+static int parse(bc_opts *o, const char *const *args, int n, char *out, size_t outsz)
+{
+    char *argv[32];
+    argv[0] = "broadcaster";
+    for (int i = 0; i < n; i++)
+        argv[i + 1] = (char *)args[i];
+    FILE *f = fmemopen(out, outsz, "w");
+    int rc = bc_opts_parse(o, n + 1, argv, f, f);
+    fclose(f);
+    return rc;
+}
+
+static void test_defaults(void)
+{
+    static const char *const a[] = { "--listen", "127.0.0.1:8080", "--redis", "localhost:6379" };
+    bc_opts o;
+    char out[4096] = "";
+    T_EQ_INT(parse(&o, a, 4, out, sizeof out), 0);
+    T_EQ_STR(o.listen_host, "127.0.0.1");
+    T_EQ_INT(o.listen_port, 8080);
+    T_EQ_STR(o.redis_host, "localhost");
+    T_EQ_INT(o.redis_port, 6379);
+    T_EQ_INT(o.retention, 10000);
+    T_EQ_INT(o.max_body, 16384);
+    T_EQ_INT(o.max_text_cps, 1000);
+    T_EQ_INT(o.dedupe_window, 300);
+    T_EQ_INT(o.log_level, LOG_INFO);
+}
+
+static void test_values_and_forms(void)
+{
+    static const char *const a[] = { "--listen=[::1]:9", "--redis", "r:1", "--retention=5",
+                                     "--max-body", "200", "--max-text-cps=7", "--dedupe-window",
+                                     "2", "--log-level=warn" };
+    bc_opts o;
+    char out[4096] = "";
+    T_EQ_INT(parse(&o, a, 10, out, sizeof out), 0);
+    T_EQ_STR(o.listen_host, "::1");
+    T_EQ_INT(o.listen_port, 9);
+    T_EQ_INT(o.retention, 5);
+    T_EQ_INT(o.max_body, 200);
+    T_EQ_INT(o.max_text_cps, 7);
+    T_EQ_INT(o.dedupe_window, 2);
+    T_EQ_INT(o.log_level, LOG_WARN);
+}
+
+static void test_rejects(void)
+{
+    static const char *const cases[][6] = {
+        { "--listen", "h:1" },                                   /* --redis missing */
+        { "--listen", "h:1", "--redis", "h:0" },                 /* port out of range */
+        { "--listen", "h", "--redis", "h:1" },                   /* no port */
+        { "--listen", "h:1", "--redis", "h:1", "--retention", "0" },
+        { "--listen", "h:1", "--redis", "h:1", "--max-body", "12x" },
+        { "--listen", "h:1", "--redis", "h:1", "--log-level", "loud" },
+        { "--listen", "h:1", "--redis", "h:1", "--bogus", "1" },
+        { "--listen", "h:1", "--redis", "h:1", "--retention" },  /* value missing */
+    };
+    static const int n[] = { 2, 4, 4, 6, 6, 6, 6, 5 };
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+        bc_opts o;
+        char out[4096] = "";
+        if (parse(&o, cases[i], n[i], out, sizeof out) != -1) {
+            T_FAIL_("case %zu accepted", i);
+            return;
+        }
+        T_ASSERT(strlen(out) > 0);
+    }
+}
+
+static void test_help_lists_every_option(void)
+{
+    static const char *const a[] = { "--help" };
+    static const char *const names[] = { "--listen", "--redis", "--retention", "--max-body",
+                                         "--max-text-cps", "--dedupe-window", "--log-level",
+                                         "default 10000", "(1..100000000)", "default 16384" };
+    bc_opts o;
+    char out[8192] = "";
+    T_EQ_INT(parse(&o, a, 1, out, sizeof out), 1);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strstr(out, names[i])) {
+            T_FAIL_("--help lacks %s", names[i]);
+            return;
+        }
+}
+
+int main(void)
+{
+    T_RUN(test_defaults);
+    T_RUN(test_values_and_forms);
+    T_RUN(test_rejects);
+    T_RUN(test_help_lists_every_option);
+    return T_DONE();
+}
