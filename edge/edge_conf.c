@@ -28,7 +28,9 @@ static const opt opts[] = {
     {"listen", S(listen), "127.0.0.1:8081", 0, 0, "HOST:PORT to serve WebSocket viewers on"},
     {"redis", S(redis), "127.0.0.1:6379", 0, 0, "HOST:PORT of redis-server"},
     {"workers", I(workers), "1", 1, 64, "worker processes sharing the port (SO_REUSEPORT)"},
-    {"tick-ms", I(tick_ms), "50", 1, 10000, "per-room batching window in ms"},
+    {"tick-ms", I(tick_ms), "50", 1, 10000, "per-room batching window in ms (the shortest, for small rooms)"},
+    {"tick-max-ms", I(tick_max_ms), "1000", 1, 60000, "longest adaptive room tick (= --tick-ms: fixed tick)"},
+    {"write-budget", I(write_budget), "70", 1, 100, "percent of a core a worker plans to spend writing frames"},
     {"max-viewers-per-worker", I(max_viewers), "19000", 1, 1000000, "viewers per worker; beyond: 503"},
     {"idle-timeout-s", I(idle_timeout_s), "60", 1, 86400, "close a viewer silent this long (4408)"},
     {"ping-interval-s", I(ping_interval_s), "20", 1, 86400, "server ping interval"},
@@ -38,10 +40,10 @@ static const opt opts[] = {
     {"history-default", I(history_default), "20", 0, 100000, "events sent on join without ?history"},
     {"history-max", I(history_max), "100", 0, 100000, "cap for ?history=N (also events kept in memory per room)"},
     {"max-batch", I(max_batch), "500", 1, 100000, "max events per frame"},
-    {"slow-soft-bytes", I(slow_soft_bytes), "262144", 1024, 1L << 40, "pending output above this: skip comments"},
-    {"slow-hard-bytes", I(slow_hard_bytes), "4194304", 1024, 1L << 40, "pending output above this: close 4429"},
-    {"slow-soft-age-ms", I(slow_soft_age_ms), "3000", 10, 86400000, "output backlogged this long: skip comments"},
-    {"slow-hard-age-ms", I(slow_hard_age_ms), "15000", 10, 86400000, "output backlogged this long: close 4429"},
+    {"slow-soft-bytes", I(slow_soft_bytes), "65536", 1024, 1L << 40, "pending output above this: skip comments"},
+    {"slow-hard-bytes", I(slow_hard_bytes), "1048576", 1024, 1L << 40, "pending output above this: close 4429"},
+    {"slow-soft-age-ms", I(slow_soft_age_ms), "2000", 10, 86400000, "output backlogged this long: skip comments"},
+    {"slow-hard-age-ms", I(slow_hard_age_ms), "10000", 10, 86400000, "output backlogged this long: close 4429"},
     {"sndbuf", I(sndbuf), "0", 0, 1L << 30, "SO_SNDBUF for viewer sockets (0: kernel default)"},
     {"stats-interval-s", I(stats_interval_s), "10", 1, 86400, "stats log line interval"},
     {"log-level", S(log_level), "info", 0, 0, "debug|info|warn|error"},
@@ -123,6 +125,8 @@ static int finish(edge_conf *c)
         fprintf(stderr, "--redis: expected HOST:PORT, got '%s'\n", c->redis);
         return -1;
     }
+    if (c->tick_max_ms < c->tick_ms)
+        c->tick_max_ms = c->tick_ms;
     if (c->history_default > c->history_max)
         c->history_default = c->history_max;
     if (c->slow_hard_bytes < c->slow_soft_bytes)

@@ -10,7 +10,9 @@ typedef struct edge_conf {
     char *zstd_dict_dir;
     char *log_level;
     long workers;
-    long tick_ms;
+    long tick_ms;            /* shortest (and default) room tick */
+    long tick_max_ms;        /* longest adaptive tick */
+    long write_budget;       /* percent of a core for frame writes */
     long max_viewers;        /* per worker */
     long idle_timeout_s;
     long ping_interval_s;

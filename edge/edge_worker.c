@@ -18,6 +18,7 @@
 #include "log.h"
 #include "room.h"
 #include "sub.h"
+#include "tick.h"
 #include "viewer.h"
 
 uint64_t worker_now(worker *w)
@@ -87,6 +88,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
     worker *w = arg;
     viewer_sweep(w);
     room_retry(w);
+    tick_adapt(w);
 }
 
 static void on_stats(evutil_socket_t fd, short what, void *arg)
@@ -95,14 +97,15 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
     const edge_stats *s = &w->st;
     LOGI("stats", "worker %d: viewers=%zu conns=%zu rooms=%zu frames=%llu bytes=%llu events_in=%llu "
          "slow_degraded=%llu slow_recovered=%llu slow_closed=%llu gaps=%llu resets=%llu repairs=%llu "
-         "catchups=%llu rejected=%llu bad_frames=%llu redis=%s",
+         "catchups=%llu rejected=%llu bad_frames=%llu write_us=%.2f max_tick_ms=%u redis=%s",
          w->index, w->nws, w->nconns, w->rooms.n, (unsigned long long)s->frames,
          (unsigned long long)s->bytes, (unsigned long long)s->events_in,
          (unsigned long long)s->slow_degraded, (unsigned long long)s->slow_recovered,
          (unsigned long long)s->slow_closed, (unsigned long long)s->gaps_sent,
          (unsigned long long)s->resets, (unsigned long long)s->repairs,
          (unsigned long long)s->catchups, (unsigned long long)s->rejected,
-         (unsigned long long)s->closed_bad, worker_healthy(w) ? "up" : "down");
+         (unsigned long long)s->closed_bad, w->write_cost_us, w->max_tick_ms,
+         worker_healthy(w) ? "up" : "down");
 }
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
@@ -254,9 +257,10 @@ static pid_t spawn(const edge_conf *conf, int index, const sigset_t *orig)
     return pid;
 }
 
-static void reap_children(slot *s, int n, int stopping)
+/* Returns 1 if a worker failed to initialise (exit status 1): fatal. */
+static int reap_children(slot *s, int n, int stopping)
 {
-    int status;
+    int status, fatal = 0;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         for (int i = 0; i < n; i++) {
@@ -265,13 +269,17 @@ static void reap_children(slot *s, int n, int stopping)
             s[i].pid = 0;
             if (stopping)
                 break;
-            if (WIFSIGNALED(status))
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+                LOGE("edge", "worker %d (pid %d) could not start: stopping", i, (int)pid);
+                fatal = 1;
+            } else if (WIFSIGNALED(status))
                 LOGW("edge", "worker %d (pid %d) killed by signal %d: restarting", i, (int)pid, WTERMSIG(status));
             else
                 LOGW("edge", "worker %d (pid %d) exited with %d: restarting", i, (int)pid, WEXITSTATUS(status));
-            s[i].restart_due = 1;
+            s[i].restart_due = !fatal;
         }
     }
+    return fatal;
 }
 
 static void restart_due(const edge_conf *conf, slot *s, int n, const sigset_t *orig)
@@ -298,7 +306,7 @@ static void restart_due(const edge_conf *conf, slot *s, int n, const sigset_t *o
         alarm(1);
 }
 
-static void stop_all(slot *s, int n, int sig)
+static void stop_all(slot *s, int n)
 {
     for (int i = 0; i < n; i++)
         if (s[i].pid > 0)
@@ -351,19 +359,23 @@ int edge_supervise(const edge_conf *conf)
     sigset_t wait_mask = orig;
     for (size_t i = 0; i < 4; i++)
         sigdelset(&wait_mask, sigs[i]);
+    int rc = 0;
     while (!got_stop) {
         sigsuspend(&wait_mask);
         if (got_chld) {
             got_chld = 0;
-            reap_children(s, n, 0);
+            if (reap_children(s, n, 0)) {
+                rc = 1;
+                break;
+            }
         }
         got_alarm = 0;
         if (!got_stop)
             restart_due(conf, s, n, &orig);
     }
-    LOGI("edge", "supervisor: signal %d, stopping %d workers", (int)got_stop, n);
-    stop_all(s, n, (int)got_stop);
+    LOGI("edge", "supervisor: %s, stopping %d workers", rc ? "worker failure" : "signal", n);
+    stop_all(s, n);
     free(s);
     sigprocmask(SIG_SETMASK, &orig, NULL);
-    return 0;
+    return rc;
 }

@@ -44,6 +44,9 @@ typedef struct worker {
     int stopping;
     uint64_t now_ms;             /* refreshed per callback that needs it */
     uint64_t next_room_id;
+    double write_cost_us;        /* EWMA cost of one frame write (tick.c) */
+    size_t active_rooms;         /* rooms with events in the last second */
+    uint32_t max_tick_ms;        /* largest room tick in use */
     edge_stats st;
     uint8_t scratch[65536];      /* read buffer shared by all viewers */
 } worker;

@@ -9,6 +9,7 @@
 #include "edge_worker.h"
 #include "log.h"
 #include "sub.h"
+#include "tick.h"
 #include "viewer.h"
 
 #define REPAIR_COUNT 1000
@@ -119,7 +120,7 @@ static room *room_new(worker *w, const char *name)
     r->w = w;
     r->id = ++w->next_room_id;
     snprintf(r->name, sizeof r->name, "%s", name);
-    r->tick_ms = (uint32_t)w->conf->tick_ms;
+    r->tick_ms = 0;   /* chosen by tick_for() on first use */
     evtimer_assign(&r->tick_ev, w->base, on_tick, r);
     size_t k = hash_name(name, strlen(name)) & (w->rooms.nbuckets - 1);
     r->hnext = w->rooms.buckets[k];
@@ -245,19 +246,14 @@ void room_reap_empty(worker *w)
 
 /* ---- event intake ----------------------------------------------------------- */
 
-static uint32_t pick_tick_ms(room *r)
-{
-    /* Hook for the adaptive tick (bench issue): choose from the viewer count
-     * and the measured write capacity. For now: the configured window. */
-    return (uint32_t)r->w->conf->tick_ms;
-}
-
 static void arm_tick(room *r)
 {
     if (r->tick_armed || r->delivered >= r->known)
         return;
-    r->tick_ms = pick_tick_ms(r);
-    struct timeval tv = {r->tick_ms / 1000, (r->tick_ms % 1000) * 1000};
+    uint32_t t = tick_for(r);
+    struct timeval tv;
+    tv.tv_sec = t / 1000;
+    tv.tv_usec = (t % 1000) * 1000;
     evtimer_add(&r->tick_ev, &tv);
     r->tick_armed = 1;
 }
@@ -282,6 +278,7 @@ static void accept_evt(room *r, evt *e)
 {
     ring_push(&r->ring, e);
     r->known = e->seq;
+    r->recent_events++;
 }
 
 /* Moves stashed events that now follow `known` into the ring. Returns the
@@ -700,12 +697,14 @@ static void trim_ring(room *r)
 static void room_flush_now(room *r)
 {
     uint64_t max = (uint64_t)r->w->conf->max_batch;
+    uint64_t t0 = tick_now_us(), f0 = r->w->st.frames;
     while (r->delivered < r->known) {
         uint64_t a = r->delivered + 1;
         uint64_t b = r->known - a + 1 > max ? a + max - 1 : r->known;
         flush_range(r, a, b);
     }
     trim_ring(r);
+    tick_note_flush(r->w, r->w->st.frames - f0, tick_now_us() - t0);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

@@ -52,7 +52,8 @@ typedef struct room {
     size_t nslow;
     struct event tick_ev;
     int tick_armed;
-    uint32_t tick_ms;            /* this room's batching window */
+    uint32_t tick_ms;            /* this room's batching window (tick.c) */
+    uint32_t recent_events;      /* events since the last tick_adapt */
 } room;
 
 /* One stream entry of an XRANGE reply (pointers into the reply). */

@@ -269,6 +269,50 @@ async def test_workers_2_spread_and_deliver(st):
 
 
 @test
+async def test_worker_viewer_cap(st):
+    st.redis()
+    e = st.edge("--max-viewers-per-worker", "2")
+    a = await Viewer(e.port, "cap").connect()
+    b = await Viewer(e.port, "cap").connect()
+    c = RawWS(e.port, "/v1/rooms/cap/ws")
+    assert c.status == 503 and b"over_capacity" in c.buf, (c.head, c.buf)
+    c.close()
+    await a.close()
+    await asyncio.sleep(0.3)
+    d = await Viewer(e.port, "cap").connect()        # a slot is free again
+    await b.close()
+    await d.close()
+
+
+@test
+def test_edge_exits_when_port_taken(st):
+    import socket
+    st.redis()
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))                          # no SO_REUSEPORT: edge cannot share it
+    s.listen(1)
+    e = st.edge(port=s.getsockname()[1], wait=False)
+    e.p.wait(15)
+    s.close()
+    assert e.p.returncode == 1, e.p.returncode
+    st.expected_exit[e] = (1,)
+
+
+@test
+def test_help_lists_every_option(st):
+    import subprocess
+    from harness import BIN
+    out = subprocess.run([os.path.join(BIN, "edge"), "--help"], capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0
+    for opt in ("--listen", "--redis", "--workers", "--tick-ms", "--max-viewers-per-worker", "--idle-timeout-s",
+                "--ping-interval-s", "--max-msg", "--zstd-level", "--zstd-dict-dir", "--log-level",
+                "--history-max", "--slow-soft-bytes", "--slow-hard-age-ms"):
+        assert opt in out.stdout, opt
+    bad = subprocess.run([os.path.join(BIN, "edge"), "--workers", "zero"], capture_output=True, text=True, timeout=10)
+    assert bad.returncode == 2 and "--workers" in bad.stderr
+
+
+@test
 def test_healthz_follows_redis(st):
     r = st.redis()
     e = st.edge()
