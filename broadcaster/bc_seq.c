@@ -55,6 +55,7 @@ struct bc_seq {
     int was_up;                 /* for one log line per outage */
     char sha[41];
     bc_seq_req *head, *tail;
+    int npending;
     struct event *flush_ev, *retry_ev, *watch_ev;
     int backoff_ms;
     int inflight;
@@ -208,6 +209,7 @@ static batch *take_batch(bc_seq *s)
         bc_seq_req *r = s->head;
         s->head = r->next;
         b->reqs[b->n++] = r;
+        s->npending--;
     }
     if (!s->head)
         s->tail = NULL;
@@ -257,6 +259,29 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* A full batch goes out at once, so Redis works while we parse the rest of
+ * this iteration's requests. No callback may run from here (we are inside a
+ * submit): if the send fails, the requests go back to the queue and the flush
+ * event fails them. */
+static void send_full_batch(bc_seq *s)
+{
+    if (s->state != S_READY || !s->ac)
+        return;
+    batch *b = take_batch(s);
+    fill_args(s, b);
+    if (send_batch(s, b) == 0)
+        return;
+    for (int i = b->n - 1; i >= 0; i--) {
+        b->reqs[i]->next = s->head;
+        s->head = b->reqs[i];
+        if (!s->tail)
+            s->tail = b->reqs[i];
+        s->npending++;
+    }
+    free(b);
+    event_active(s->flush_ev, EV_TIMEOUT, 0);
+}
+
 bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kind,
                           const char *user, size_t user_len, const char *cmid, size_t cmid_len,
                           const void *ev, size_t ev_len, bc_seq_cb *cb, void *arg)
@@ -281,7 +306,9 @@ bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kin
     else
         s->head = r;
     s->tail = r;
-    if (!event_pending(s->flush_ev, EV_TIMEOUT, NULL))
+    if (++s->npending >= BC_SEQ_BATCH)
+        send_full_batch(s);
+    else if (!event_pending(s->flush_ev, EV_TIMEOUT, NULL))
         event_active(s->flush_ev, EV_TIMEOUT, 0);
     return r;
 }
@@ -429,8 +456,10 @@ void bc_seq_free(bc_seq *s)
     while (s->head) {
         bc_seq_req *r = s->head;
         s->head = r->next;
+        s->npending--;
         fail_req(s, r);
     }
+    s->tail = NULL;
     event_free(s->flush_ev);
     event_free(s->retry_ev);
     event_free(s->watch_ev);

@@ -70,9 +70,10 @@ static int run(app *a, const bc_opts *o)
          o->redis_port, o->retention, o->max_body, o->max_text_cps, o->dedupe_window);
     event_base_dispatch(a->base);
     const bc_seq_stats *sc2 = bc_seq_get_stats(a->srv.seq);
-    LOGI("stats", "totals: requests=%llu events=%llu dups=%llu 2xx=%llu 4xx=%llu 503=%llu "
-         "5xx=%llu conns=%llu", (unsigned long long)a->srv.st.requests,
+    LOGI("stats", "totals: requests=%llu events=%llu dups=%llu calls=%llu 2xx=%llu 4xx=%llu "
+         "503=%llu 5xx=%llu conns=%llu", (unsigned long long)a->srv.st.requests,
          (unsigned long long)sc2->events, (unsigned long long)sc2->dups,
+         (unsigned long long)sc2->calls,
          (unsigned long long)a->srv.st.st2xx, (unsigned long long)a->srv.st.st4xx,
          (unsigned long long)a->srv.st.st503, (unsigned long long)a->srv.st.st5xx,
          (unsigned long long)a->srv.st.conns);

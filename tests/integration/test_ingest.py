@@ -549,6 +549,28 @@ def test_two_broadcasters_many_rooms_gapfree(st):
 
 
 @test
+def test_many_connections_full_batches(st):
+    """Hundreds of requests ready in one loop iteration: full batches of 64
+    go out at once, the rest at idle; every request answered, gap-free."""
+    st.redis()
+    b = st.broadcaster()
+    rc = st.rc()
+    socks = [socket.create_connection(("127.0.0.1", b.port)) for _ in range(300)]
+    for rnd in range(3):
+        for i, s in enumerate(socks):
+            s.sendall(raw_req("fb", comment("r%d c%d" % (rnd, i), client_msg_id="r%d-%d" % (rnd, i))))
+        for s in socks:
+            (resp,), _ = read_responses(s, 1)
+            assert resp[0] == 200, resp
+    for s in socks:
+        s.close()
+    entries = stream(rc, "fb")
+    assert [e[0] for e in entries] == list(range(1, 901))
+    texts = {pb_parse(pb_parse(ev)[10][0])[1][0] for _, ev in entries}
+    assert len(texts) == 900
+
+
+@test
 def test_idempotent_retries(st):
     st.redis()
     b = st.broadcaster("--dedupe-window", "2")
