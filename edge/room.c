@@ -152,6 +152,8 @@ static void room_destroy(room *r)
     ring_free(&r->ring);
     stash_clear(r);
     free(r->stash);
+    for (int i = 0; i < BATCH_NVARIANTS; i++)
+        rbuf_unref(r->hcache[i].rb);
     free(r);
 }
 
@@ -752,16 +754,41 @@ static void viewer_start(room *r, viewer *v)
     catchup(r, v);
 }
 
+/* History frames for joiners are cached per variant: viewers joining in
+ * the same tick with the same history get the same bytes by reference. */
+static rbuf *history_frame(room *r, viewer *v, uint64_t a, uint64_t b)
+{
+    hist_cache *hc = &r->hcache[viewer_variant(v)];
+    if (hc->rb && hc->a == a && hc->b == b && hc->gen == r->epoch_gen)
+        return rbuf_ref(hc->rb);
+    size_t n;
+    evt **evs = gather(r, a, b, &n);
+    rbuf *f = batch_frame(&r->w->batch, v->fmt, v->zstd, r->name, r->epoch, evs, n);
+    free(evs);
+    rbuf_unref(hc->rb);
+    hc->rb = rbuf_ref(f);
+    hc->a = a;
+    hc->b = b;
+    hc->gen = r->epoch_gen;
+    return f;
+}
+
 static void send_from_ring(room *r, viewer *v)
 {
     uint64_t max = (uint64_t)r->w->conf->max_batch;
     while (v->next_seq <= r->delivered && v->state == V_WS) {
         uint64_t a = v->next_seq;
         uint64_t b = r->delivered - a + 1 > max ? a + max - 1 : r->delivered;
-        size_t n;
-        evt **evs = gather(r, a, b, &n);
-        push_own(r, v, evs, n, 0);
-        free(evs);
+        if (v->pending_reset) {
+            size_t n;
+            evt **evs = gather(r, a, b, &n);
+            push_own(r, v, evs, n, 0);
+            free(evs);
+        } else {
+            rbuf *f = history_frame(r, v, a, b);
+            viewer_push(v, f);
+            rbuf_unref(f);
+        }
         v->next_seq = b + 1;
     }
 }

@@ -28,6 +28,12 @@ typedef struct evring {
     uint64_t lo;
 } evring;
 
+/* One cached history frame: seqs a..b of epoch generation gen. */
+typedef struct hist_cache {
+    uint64_t a, b, gen;
+    rbuf *rb;
+} hist_cache;
+
 typedef struct room {
     struct worker *w;
     struct room *hnext;          /* hash chain */
@@ -54,6 +60,7 @@ typedef struct room {
     int tick_armed;
     uint32_t tick_ms;            /* this room's batching window (tick.c) */
     uint32_t recent_events;      /* events since the last tick_adapt */
+    hist_cache hcache[BATCH_NVARIANTS];
 } room;
 
 /* One stream entry of an XRANGE reply (pointers into the reply). */
