@@ -1,11 +1,12 @@
 /* bc_conn.c — HTTP/1.1 connections on raw libevent events: a small state
- * machine per socket (IDLE -> BODY -> WAIT for the answer -> IDLE), parsing
- * straight from a contiguous input buffer, Content-Length framing with a body
- * limit, chunked bodies (decoded in place), Expect: 100-continue, keep-alive, pipelining (answered in order, one
- * request in flight), output written at once at the end of each callback and
- * EV_WRITE armed only when the socket is full. Idle connections are reaped by
- * a sweep timer instead of a timer per read. Connections are freed only at
- * the end of a top-level callback, never inside their own call stack. */
+ * machine per socket (IDLE -> BODY/CHUNKED -> WAIT for the answer -> IDLE),
+ * parsing straight from a contiguous input buffer; Content-Length or chunked
+ * framing (decoded in place) with a body limit; Expect: 100-continue;
+ * keep-alive; pipelining (one request in flight, answered in order). Output
+ * is written at the end of each callback and EV_WRITE is armed only when the
+ * socket is full; idle connections are reaped by a sweep timer instead of a
+ * timer per read. A connection is only marked dead inside its work and freed
+ * at the end of the top-level callback, when nothing above uses it. */
 #include "bc_conn.h"
 #include "bc_route.h"
 #include "http.h"
