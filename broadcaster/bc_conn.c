@@ -151,6 +151,10 @@ static void finish(bc_conn *c)
         return;
     }
     size_t backlog = c->in.len - c->in_off;
+    if (backlog == 0 && c->state != C_CHUNKED) {   /* idle connections hold no buffer */
+        dbuf_free(&c->in);
+        c->in_off = 0;
+    }
     set_read(c, !c->eof && backlog <= (size_t)c->srv->opts->max_body + HEAD_MAX + READ_CHUNK);
 }
 
@@ -226,7 +230,7 @@ static void send_continue(bc_conn *c, const http_request *h)
 }
 
 static size_t avail(const bc_conn *c) { return c->in.len - c->in_off; }
-static const char *unread(const bc_conn *c) { return c->in.data + c->in_off; }
+static const char *unread(const bc_conn *c) { return c->in.data ? c->in.data + c->in_off : ""; }
 static void consume(bc_conn *c, size_t n) { c->in_off += n; }
 
 /* Hands the request at unread()[0..total) (head h of head_len bytes, then
