@@ -252,16 +252,30 @@ static void arm_tick(room *r)
 {
     if (r->tick_armed || r->delivered >= r->known)
         return;
-    uint32_t t = tick_for(r);
+    /* Flushes start at least one tick apart; an event after a quiet spell
+     * goes out on the next loop turn, and a long flush does not add to the
+     * next window. */
+    uint64_t t = tick_for(r), since = worker_now(r->w) - r->last_flush_ms;
+    t = since >= t ? 0 : t - since;
     struct timeval tv;
-    tv.tv_sec = t / 1000;
-    tv.tv_usec = (t % 1000) * 1000;
+    tv.tv_sec = (time_t)(t / 1000);
+    tv.tv_usec = (suseconds_t)(t % 1000) * 1000;
     evtimer_add(&r->tick_ev, &tv);
     r->tick_armed = 1;
 }
 
+/* Held events are only an optimisation over re-reading the stream: past
+ * STASH_MAX (a repair that cannot run) they are dropped and the repair's
+ * XRANGE brings them back. */
+#define STASH_MAX 20000
+
 static void stash_add(room *r, evt *e)
 {
+    if (r->nstash >= STASH_MAX) {
+        LOGW("room", "%s: %zu held events while repairing: dropped (re-read from the stream)",
+             r->name, r->nstash);
+        stash_clear(r);
+    }
     if (r->nstash == r->capstash) {
         r->capstash = r->capstash ? r->capstash * 2 : 16;
         r->stash = xrealloc(r->stash, r->capstash * sizeof *r->stash);
@@ -368,7 +382,6 @@ static void epoch_change(room *r, const char *epoch, size_t elen)
         v->mode = VM_LIVE;
         v->next_seq = 1;
     }
-    r->w->st.resets++;
 }
 
 static int epoch_matches(room *r, const char *epoch, size_t elen)
@@ -700,6 +713,7 @@ static void room_flush_now(room *r)
 {
     uint64_t max = (uint64_t)r->w->conf->max_batch;
     uint64_t t0 = tick_now_us(), f0 = r->w->st.frames;
+    r->last_flush_ms = t0 / 1000;
     while (r->delivered < r->known) {
         uint64_t a = r->delivered + 1;
         uint64_t b = r->known - a + 1 > max ? a + max - 1 : r->known;

@@ -60,6 +60,7 @@ typedef struct room {
     int tick_armed;
     uint32_t tick_ms;            /* this room's batching window (tick.c) */
     uint32_t recent_events;      /* events since the last tick_adapt */
+    uint64_t last_flush_ms;      /* monotonic start of the last flush */
     hist_cache hcache[BATCH_NVARIANTS];
 } room;
 
