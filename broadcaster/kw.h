@@ -73,8 +73,8 @@ void kw_result_free(kw_result *r);
  * are copied as is) in one pass. Fills r and returns r->action. When any
  * kept match has the replace action, r->masked holds the text where every
  * code point from the first to the last of each such match (separators
- * inside included) is '*' and r->masked_set = 1; it stays valid until the next kw_scan with r.
- * A NULL set matches nothing. */
+ * inside included) is '*' and r->masked_set = 1; r->masked stays valid
+ * until the next kw_scan with r. A NULL set matches nothing. */
 int kw_scan(const kw_set *s, const char *text, size_t len, kw_result *r);
 
 /* Appends the names of the categories in r->cats, comma-separated. */
