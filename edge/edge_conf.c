@@ -29,7 +29,7 @@ static const opt opts[] = {
     {"redis", S(redis), "127.0.0.1:6379", 0, 0, "HOST:PORT of redis-server"},
     {"workers", I(workers), "1", 1, 64, "worker processes sharing the port (SO_REUSEPORT)"},
     {"tick-ms", I(tick_ms), "50", 1, 10000, "per-room batching window in ms (the shortest, for small rooms)"},
-    {"tick-max-ms", I(tick_max_ms), "1000", 1, 60000, "longest adaptive room tick (= --tick-ms: fixed tick)"},
+    {"tick-max-ms", I(tick_max_ms), "500", 1, 60000, "longest adaptive room tick (= --tick-ms: fixed tick)"},
     {"write-budget", I(write_budget), "70", 1, 100, "percent of a core a worker plans to spend writing frames"},
     {"max-viewers-per-worker", I(max_viewers), "19000", 1, 1000000, "viewers per worker; beyond: 503"},
     {"idle-timeout-s", I(idle_timeout_s), "60", 1, 86400, "close a viewer silent this long (4408)"},

@@ -28,7 +28,7 @@ static void setup(void)
 {
     memset(&conf, 0, sizeof conf);
     conf.tick_ms = 50;
-    conf.tick_max_ms = 1000;
+    conf.tick_max_ms = 1000;   /* the test sets its own bound */
     conf.write_budget = 70;
     w = calloc(1, sizeof *w);
     w->conf = &conf;
