@@ -112,7 +112,9 @@ perf_edge() {  # id seconds: profiles the edge tree while a bench runs
   ( sleep "$3"; perf record -q -g -p "$pids" -o "$TMP/$1.perf" -- sleep "$2" >/dev/null 2>&1
     perf report -i "$TMP/$1.perf" --no-children --percent-limit 2 --stdio 2>/dev/null \
       | grep -v '^$' | head -60 > "$OUT/$1-perf.txt" ) &
+  PERF_PID=$!
 }
+wait_perf() { [ -n "${PERF_PID:-}" ] && wait "$PERF_PID"; PERF_PID=""; }
 
 # ---- S1: hot room ---------------------------------------------------------
 if want S1; then
@@ -121,7 +123,7 @@ if want S1; then
   perf_edge S1 10 18
   run_bench S1 --viewers 20000 --rooms 1 --rate 1020 --mix comments:0.98,gifts:0.02 \
     --format pb --compress zstd --ramp 2000 --warmup 5 --duration "$(dur 30 8)" --drain 3
-  wait
+  wait_perf
   stop_edge
   start_edge 2
   run_bench S1-json --viewers 20000 --rooms 1 --rate 1020 --mix comments:0.98,gifts:0.02 \
@@ -174,7 +176,7 @@ if want S5; then
     [ "$rate" = 6000 ] && perf_edge S5 8 14
     run_bench "S5-$rate" --viewers 20000 --rooms 1000 --rate "$rate" --mix comments:1 \
       --format json --ramp 2000 --warmup 3 --duration "$(dur 15 5)" --drain 3
-    wait
+    wait_perf
     stop_edge
   done
 fi
