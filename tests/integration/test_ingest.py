@@ -465,6 +465,51 @@ def test_keepalive_and_pipelining(st):
     assert http("GET", b.port, "/healthz")[0] == 200
 
 
+def garbage_inputs(rnd):
+    """Malformed and hostile HTTP inputs, each for its own connection."""
+    good = raw_req("g", comment("ok"))
+    out = [b"\r\n\r\n", b"GET\r\n\r\n", b"POST /v1/rooms/g/comments HTTP/9.9\r\n\r\n",
+           b"POST /v1/rooms/g/comments HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+           b"POST /v1/rooms/g/comments HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+           b"POST /v1/rooms/g/comments HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+           b"POST /v1/rooms/g/comments HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+           b"POST /v1/rooms/g/comments HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
+           b"X" * 9000, b"GET /healthz HTTP/1.1\r\n" + b"H: v\r\n" * 100 + b"\r\n",
+           b"\x00\xff" * 50, good[:len(good) // 2], good[:-3]]
+    for _ in range(120):
+        b = bytearray(good)
+        for _ in range(rnd.randrange(1, 6)):
+            b[rnd.randrange(len(b))] = rnd.randrange(256)
+        out.append(bytes(b))
+    return out
+
+
+@test
+def test_garbage_does_not_disturb_others(st):
+    import random
+    st.redis()
+    b = st.broadcaster()
+    rc = st.rc()
+    acks, errors = [], []
+    items = [comment("steady %d" % i, client_msg_id="s%d" % i) for i in range(300)]
+    t = threading.Thread(target=publisher, args=(b.port, "steady", items, acks, errors))
+    t.start()
+    for data in garbage_inputs(random.Random(11)):
+        s = socket.create_connection(("127.0.0.1", b.port))
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(5)
+            while s.recv(65536):
+                pass
+        except OSError:
+            pass
+        s.close()
+    t.join(60)
+    assert not errors and len(acks) == 300, errors[:3]
+    check_gapfree(rc, "steady", acks, 300)
+    assert http("GET", b.port, "/healthz")[0] == 200
+
 # -- concurrency -------------------------------------------------------------------
 def publisher(port, room, items, acks, errors, kind="comments"):
     c = httpc.HTTPConnection("127.0.0.1", port, timeout=30)
