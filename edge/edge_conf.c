@@ -44,6 +44,7 @@ static const opt opts[] = {
     {"slow-hard-bytes", I(slow_hard_bytes), "1048576", 1024, 1L << 40, "pending output above this: close 4429"},
     {"slow-soft-age-ms", I(slow_soft_age_ms), "2000", 10, 86400000, "output backlogged this long: skip comments"},
     {"slow-hard-age-ms", I(slow_hard_age_ms), "10000", 10, 86400000, "output backlogged this long: close 4429"},
+    {"close-timeout-ms", I(close_timeout_ms), "5000", 100, 600000, "drop a closing connection that reads nothing this long"},
     {"sndbuf", I(sndbuf), "0", 0, 1L << 30, "SO_SNDBUF for viewer sockets (0: kernel default)"},
     {"stats-interval-s", I(stats_interval_s), "10", 1, 86400, "stats log line interval"},
     {"log-level", S(log_level), "info", 0, 0, "debug|info|warn|error"},

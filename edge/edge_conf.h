@@ -23,6 +23,7 @@ typedef struct edge_conf {
     long max_batch;          /* events per frame */
     long slow_soft_bytes, slow_hard_bytes;
     long slow_soft_age_ms, slow_hard_age_ms;
+    long close_timeout_ms;   /* drop a closing connection that reads nothing this long */
     long sndbuf;             /* SO_SNDBUF for viewer sockets, 0 = kernel default */
     long stats_interval_s;
     /* derived */

@@ -96,10 +96,12 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
     worker *w = arg;
     const edge_stats *s = &w->st;
     LOGI("stats", "worker %d: viewers=%zu conns=%zu rooms=%zu frames=%llu bytes=%llu events_in=%llu "
+         "encodes=%llu own_encodes=%llu "
          "slow_degraded=%llu slow_recovered=%llu slow_closed=%llu gaps=%llu resets=%llu repairs=%llu "
          "catchups=%llu rejected=%llu bad_frames=%llu write_us=%.2f max_tick_ms=%u redis=%s",
          w->index, w->nws, w->nconns, w->rooms.n, (unsigned long long)s->frames,
          (unsigned long long)s->bytes, (unsigned long long)s->events_in,
+         (unsigned long long)s->encodes, (unsigned long long)s->own_encodes,
          (unsigned long long)s->slow_degraded, (unsigned long long)s->slow_recovered,
          (unsigned long long)s->slow_closed, (unsigned long long)s->gaps_sent,
          (unsigned long long)s->resets, (unsigned long long)s->repairs,

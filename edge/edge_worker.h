@@ -20,6 +20,8 @@ typedef struct edge_stats {
     uint64_t accepted, rejected, closed_bad;
     uint64_t slow_degraded, slow_recovered, slow_closed, gaps_sent;
     uint64_t resets, repairs, catchups;
+    uint64_t encodes;            /* shared frames built (once per room, tick, variant) */
+    uint64_t own_encodes;        /* frames built for one viewer (history, resume, partial) */
 } edge_stats;
 
 typedef struct room_table {

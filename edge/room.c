@@ -635,6 +635,7 @@ static void push_own(room *r, viewer *v, evt *const *evs, size_t n, int degraded
         viewer_push(v, f);
         rbuf_unref(f);
     }
+    r->w->st.own_encodes++;
     if (degraded) {
         unsigned ng;
         f = batch_degraded(c, v->fmt, v->zstd, r->name, r->epoch, evs, n, &ng);
@@ -669,13 +670,17 @@ static void deliver_one(room *r, viewer *v, shared *sh, evt *const *evs, size_t 
         size_t skip = (size_t)(v->next_seq - a);
         push_own(r, v, evs + skip, n - skip, s);
     } else if (s) {
-        if (!sh->deg[var])
+        if (!sh->deg[var]) {
             sh->deg[var] = batch_degraded(c, v->fmt, v->zstd, r->name, r->epoch, evs, n, &sh->ngaps[var]);
+            r->w->st.encodes++;
+        }
         viewer_push(v, sh->deg[var]);
         r->w->st.gaps_sent += sh->ngaps[var];
     } else {
-        if (!sh->full[var])
+        if (!sh->full[var]) {
             sh->full[var] = batch_frame(c, v->fmt, v->zstd, r->name, r->epoch, evs, n);
+            r->w->st.encodes++;
+        }
         viewer_push(v, sh->full[var]);
     }
     v->next_seq = b + 1;
@@ -714,6 +719,7 @@ static void room_flush_now(room *r)
     uint64_t max = (uint64_t)r->w->conf->max_batch;
     uint64_t t0 = tick_now_us(), f0 = r->w->st.frames;
     r->last_flush_ms = t0 / 1000;
+    r->w->now_ms = r->last_flush_ms;   /* same clock as worker_now() */
     while (r->delivered < r->known) {
         uint64_t a = r->delivered + 1;
         uint64_t b = r->known - a + 1 > max ? a + max - 1 : r->known;
@@ -778,6 +784,7 @@ static rbuf *history_frame(room *r, viewer *v, uint64_t a, uint64_t b)
     size_t n;
     evt **evs = gather(r, a, b, &n);
     rbuf *f = batch_frame(&r->w->batch, v->fmt, v->zstd, r->name, r->epoch, evs, n);
+    r->w->st.own_encodes++;
     free(evs);
     rbuf_unref(hc->rb);
     hc->rb = rbuf_ref(f);

@@ -21,7 +21,6 @@
 
 #define HEAD_MAX 8192
 #define HEAD_TIMEOUT_MS 10000
-#define CLOSE_TIMEOUT_MS 5000
 #define LINGER_MS 2000
 
 static void on_read(evutil_socket_t fd, short what, void *arg);
@@ -156,10 +155,13 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 {
     viewer *v = arg;
     worker_now(v->w);
-    if (evbuffer_write(v->out, fd) < 0 && !write_blocked()) {
+    int n = evbuffer_write(v->out, fd);
+    if (n < 0 && !write_blocked()) {
         viewer_kill(v);
         return;
     }
+    if (n > 0 && v->state == V_CLOSING)   /* still reading: let it finish */
+        v->deadline_ms = v->w->now_ms + (uint64_t)v->w->conf->close_timeout_ms;
     if (evbuffer_get_length(v->out))
         return;
     event_del(&v->wr);
@@ -199,7 +201,7 @@ void viewer_close(viewer *v, int code, const char *reason)
     send_control(v, WS_OP_CLOSE, pay, n);
     if (v->state == V_DEAD)
         return;
-    v->deadline_ms = v->w->now_ms + CLOSE_TIMEOUT_MS;
+    v->deadline_ms = v->w->now_ms + (uint64_t)v->w->conf->close_timeout_ms;
     if (!evbuffer_get_length(v->out))
         start_linger(v);
 }
@@ -213,7 +215,7 @@ static void finish_http(viewer *v)
         return;
     }
     v->state = V_CLOSING;
-    v->deadline_ms = v->w->now_ms + CLOSE_TIMEOUT_MS;
+    v->deadline_ms = v->w->now_ms + (uint64_t)v->w->conf->close_timeout_ms;
     if (evbuffer_get_length(v->out))
         event_add(&v->wr, NULL);
     else

@@ -55,6 +55,40 @@ async def test_every_format_gets_every_event_in_order(st):
         await v.close()
 
 
+def stat(st, key):
+    import re
+    for p in st.procs:
+        if p.name == "edge":
+            vals = re.findall(r"INFO stats: .*\b%s=(\d+)" % key, open(p.log, encoding="utf-8", errors="replace").read())
+            return int(vals[-1]) if vals else None
+
+
+@test
+async def test_encoded_once_per_room_tick_variant(st):
+    st.redis()
+    e = st.edge("--stats-interval-s", "1", "--history-default", "0")
+    viewers = [await Viewer(e.port, "once", ("json", "pb")[i % 2], ("none", "zstd")[i // 2 % 2]).connect()
+               for i in range(40)]
+    wait_until(lambda: numsub(st, "once") == 1, 5, what="subscription")
+    await asyncio.sleep(0.2)
+    f = Feeder(st.rc(), "once")
+    for burst in range(10):
+        for i in range(20):
+            f.publish(sample_event(burst * 20 + i))
+        await asyncio.sleep(0.12)
+    for v in viewers:
+        await v.wait_seq(200)
+        assert v.events() == f.sent
+    wait_until(lambda: stat(st, "frames") == sum(len(v.frames) for v in viewers), 5, what="stats line")
+    frames, enc = stat(st, "frames"), stat(st, "encodes")
+    flushes = len(viewers[0].frames)
+    # one encoding per flush and variant in use (4), each shared by 10 viewers
+    assert enc == 4 * flushes, (enc, flushes, frames)
+    assert frames == 40 * flushes and stat(st, "own_encodes") == 0
+    for v in viewers:
+        await v.close()
+
+
 @test
 async def test_escaping_in_json_text(st):
     st.redis()

@@ -316,6 +316,7 @@ async def test_slow_viewers_degrade_then_close(st):
     st.redis()
     e = st.edge("--sndbuf", "8192", "--slow-soft-bytes", "16384", "--slow-hard-bytes", "4194304",
                 "--slow-soft-age-ms", "1500", "--slow-hard-age-ms", "7000", "--stats-interval-s", "1",
+                "--close-timeout-ms", "60000",
                 "--tick-ms", "50")
     room = "slow"
     good = [await Viewer(e.port, room, history=0).connect() for _ in range(180)]
