@@ -363,7 +363,10 @@ async def test_slow_viewers_degrade_then_close(st):
                     assert ev["seq"] == nxt and ev["kind"] != "comment", (ev, nxt)
                     nxt += 1
         assert any(fr["type"] == "batch" for fr in frames[k:]), "gifts were not kept"
-    assert rss_max < 400 * 1024, "edge RSS %d KiB (ASan build)" % rss_max
+    print("# edge worker RSS max %d KiB (ASan build)" % rss_max)
+    # bound: 48 MiB for the ASan build (~22 MiB measured); without degradation the
+    # 20 stopped viewers alone could hold 20 x 4 MiB (--slow-hard-bytes)
+    assert rss_max < 48 * 1024, "edge RSS %d KiB (ASan build)" % rss_max
     for v in good:
         assert v.closed_code is None
         await v.close()
