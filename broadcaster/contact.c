@@ -124,7 +124,7 @@ static void run_group(run *r, const char *d, size_t n)
 {
     if (n > MAX_PHONE) { run_reset(r, 0); r->whole = 0; return; }
     while (r->ng == MAX_GROUPS || r->nd + n > MAX_DIGITS) {   /* drop group 0 */
-        size_t g1 = r->gs[1];
+        size_t g1 = r->ng > 1 ? r->gs[1] : r->nd;             /* end of group 0 */
         memmove(r->d, r->d + g1, r->nd - g1);
         r->nd -= g1;
         for (size_t i = 1; i < r->ng; i++) r->gs[i - 1] = r->gs[i] - g1;

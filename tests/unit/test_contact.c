@@ -150,6 +150,20 @@ static void test_invalid_and_huge(void)
     dbuf_free(&b);
 }
 
+/* fuzz_contact found it: a run whose only group cannot take the next group
+ * within MAX_DIGITS dropped "group 0" using gs[1], which did not exist. */
+static void test_regression_drop_only_group(void)
+{
+    static const char crash[] =
+        ".5555555X5555555555555511111115%5555555555555555.555555555555555"
+        "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+        "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" "5\xcb\xca\xca\xca\xca\xca\xca\xc7" "5";
+    T_EQ_INT(contact_scan(crash, sizeof crash - 1), 0);
+    /* 16 digits, then 17: the second group alone is checked afresh */
+    T_EQ_INT(contact_scan("5555555555555555 13800138000", 28), CONTACT_PHONE_CN);
+    T_EQ_INT(contact_scan("1234567890123456.12345678901234567", 34), 0);
+}
+
 /* Real danmaku are almost all clean: a sweep bounds the false-positive rate. */
 static void test_corpus_false_positives(void)
 {
@@ -185,6 +199,7 @@ int main(void)
     T_RUN(test_urls_emails);
     T_RUN(test_near_misses);
     T_RUN(test_invalid_and_huge);
+    T_RUN(test_regression_drop_only_group);
     T_RUN(test_corpus_false_positives);
     return T_DONE();
 }
