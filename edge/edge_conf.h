@@ -20,6 +20,7 @@ typedef struct edge_conf {
     long zstd_level;
     long history_default;
     long history_max;
+    long ring_events;        /* delivered events kept per room */
     long max_batch;          /* events per frame */
     long slow_soft_bytes, slow_hard_bytes;
     long slow_soft_age_ms, slow_hard_age_ms;

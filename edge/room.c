@@ -709,7 +709,7 @@ static void flush_range(room *r, uint64_t a, uint64_t b)
 
 static void trim_ring(room *r)
 {
-    size_t keep = (size_t)r->w->conf->history_max;
+    size_t keep = (size_t)r->w->conf->ring_events;
     while (r->ring.n > keep && r->ring.lo <= r->delivered)
         ring_pop(&r->ring);
 }
