@@ -458,6 +458,7 @@ void room_on_unsubscribed(worker *w, const char *name, size_t len)
     if (!r || r->state != R_UNSUBSCRIBING)
         return;
     if (r->resubscribe && r->nviewers) {
+        LOGD("room", "%s: viewers came back while unsubscribing: subscribing again", r->name);
         r->resubscribe = 0;
         r->ready = 0;
         ring_clear(&r->ring);

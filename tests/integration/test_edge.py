@@ -150,6 +150,39 @@ async def test_subscription_follows_viewers(st):
     await c.close()
 
 
+@test
+async def test_subscription_churn(st):
+    """Viewers come and go faster than SUBSCRIBE/UNSUBSCRIBE round trips."""
+    st.redis()
+    e = st.edge("--log-level", "debug")
+    f = Feeder(st.rc(), "churn")
+    v = await Viewer(e.port, "churn", history=0).connect()
+    for k in range(40):
+        # the next viewer connects while the previous one leaves: the room
+        # often comes back while its UNSUBSCRIBE is in flight
+        nxt = asyncio.ensure_future(Viewer(e.port, "churn", history=0).connect())
+        if k % 3 == 0:
+            f.publish(sample_event(k))
+        await v.close()
+        v = await nxt
+        await v.close()
+        v = await Viewer(e.port, "churn", history=0).connect()
+        await asyncio.sleep(0.003 * (k % 5))
+    await v.close()
+    last = await Viewer(e.port, "churn", history=0).connect()
+    wait_until(lambda: numsub(st, "churn") == 1, 5, what="subscribed once")
+    await asyncio.sleep(0.2)
+    first = f.seq + 1
+    for i in range(20):
+        f.publish(sample_event(100 + i))
+    await last.wait_seq(f.seq)
+    assert last.seqs() == list(range(first, f.seq + 1)), last.seqs()
+    await last.close()
+    wait_until(lambda: numsub(st, "churn") == 0, 5, what="unsubscribed")
+    log = open(e.log, encoding="utf-8", errors="replace").read()
+    print("# re-subscribed during UNSUBSCRIBE: %d times" % log.count("came back while unsubscribing"))
+
+
 async def keep_receiving(st, port, room, coro):
     """Runs coro while a good viewer of `room` keeps receiving events."""
     good = await Viewer(port, room).connect()
