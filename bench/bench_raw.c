@@ -23,9 +23,6 @@
 #include "dbuf.h"
 #include "ws.h"
 
-#ifndef IP_BIND_ADDRESS_NO_PORT
-#define IP_BIND_ADDRESS_NO_PORT 24
-#endif
 
 int raw_parse(raw_cfg *c, int argc, char **argv)
 {
@@ -56,15 +53,21 @@ int raw_parse(raw_cfg *c, int argc, char **argv)
 
 /* ---- readers ----------------------------------------------------------- */
 
-static int reader_connect(const struct sockaddr_in *dst, const char *src)
+/* Connects from src with an explicit source port (see bind_src in
+ * bench_viewer.c: the kernel's port search is O(connections)). */
+static int reader_connect(const struct sockaddr_in *dst, const char *src, uint32_t *port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
-    int one = 1;
-    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     struct sockaddr_in sa = { .sin_family = AF_INET };
     inet_pton(AF_INET, src, &sa.sin_addr);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || connect(fd, (const struct sockaddr *)dst, sizeof *dst) < 0) {
+    int bound = -1;
+    for (int tries = 0; tries < 256 && bound < 0; tries++) {
+        sa.sin_port = htons((uint16_t)(1024 + (*port)++ % 64000));
+        bound = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+        if (bound < 0 && errno != EADDRINUSE) break;
+    }
+    if (bound < 0 || connect(fd, (const struct sockaddr *)dst, sizeof *dst) < 0) {
         close(fd);
         return -1;
     }
@@ -82,9 +85,11 @@ static int reader_main(const struct sockaddr_in *dst, const char *src, size_t n,
     rconn *c = xcalloc(n, sizeof *c);
     int ep = epoll_create1(EPOLL_CLOEXEC);
     size_t open = 0;
+    uint32_t port = (uint32_t)(now_us() % 64000);   /* TIME_WAIT of earlier runs: start elsewhere */
     for (size_t i = 0; i < n; i++) {
-        c[i].fd = reader_connect(dst, src);
-        if (c[i].fd < 0) continue;
+        c[i].fd = -1;
+        for (int k = 0; k < 64 && c[i].fd < 0; k++) c[i].fd = reader_connect(dst, src, &port);
+        if (c[i].fd < 0) { fprintf(stderr, "raw reader: connect from %s failed: %s\n", src, strerror(errno)); continue; }
         struct epoll_event e = { .events = EPOLLIN, .data.ptr = &c[i] };
         epoll_ctl(ep, EPOLL_CTL_ADD, c[i].fd, &e);
         open++;
@@ -153,12 +158,15 @@ static int listen_any(struct sockaddr_in *sa)
 static size_t accept_all(int lfd, int *fds, size_t n, double timeout_s)
 {
     size_t got = 0;
-    int64_t end = mono_us() + (int64_t)(timeout_s * 1e6);
+    int64_t end = mono_us() + (int64_t)(timeout_s * 1e6), last = mono_us();
     while (got < n && mono_us() < end) {
         struct pollfd p = { .fd = lfd, .events = POLLIN };
-        if (poll(&p, 1, 200) <= 0) continue;
+        if (poll(&p, 1, 200) <= 0) {
+            if (got && mono_us() - last > 3000000) break;   /* the rest is not coming */
+            continue;
+        }
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0) fds[got++] = fd;
+        if (fd >= 0) { fds[got++] = fd; last = mono_us(); }
     }
     return got;
 }
@@ -251,7 +259,7 @@ static pid_t spawn_reader(const struct sockaddr_in *sa, const raw_cfg *c, size_t
 {
     char out[128], src[32];
     snprintf(out, sizeof out, "%s/r%zu", tmp, i);
-    snprintf(src, sizeof src, "127.0.0.%zu", 1 + i % 8);
+    snprintf(src, sizeof src, "127.0.0.%zu", 1 + i);   /* one address per reader */
     fflush(NULL);
     pid_t p = fork();
     if (p == 0) { close(lfd); _exit(reader_main(sa, src, n, c->frame_bytes, c->duration + 60, out)); }

@@ -182,10 +182,10 @@ static void sig_cb(evutil_socket_t fd, short what, void *arg)
 static void default_src(const bench_cfg *c, char (*src)[64], size_t *n)
 {
     if (c->nsrc) { memcpy(src, c->src_addrs, c->nsrc * 64); *n = c->nsrc; return; }
-    size_t need = (c->viewers + 24999) / 25000;
-    if (!need) need = 1;
-    for (size_t i = 0; i < need && i < BENCH_MAX_ADDRS; i++) snprintf(src[i], 64, "127.0.0.%zu", i + 1);
-    *n = need < BENCH_MAX_ADDRS ? need : BENCH_MAX_ADDRS;
+    size_t need = cfg_nprocs(c);              /* one loopback address per process */
+    if (need > BENCH_MAX_ADDRS) need = BENCH_MAX_ADDRS;
+    for (size_t i = 0; i < need; i++) snprintf(src[i], 64, "127.0.0.%zu", i + 1);
+    *n = need;
 }
 
 static int fork_children(run *r, const char *room_prefix, const char *cmid_prefix)
@@ -211,6 +211,10 @@ static int fork_children(run *r, const char *room_prefix, const char *cmid_prefi
         first += j->count;
         j->room_of = r->room_of;
         j->src_addr = xstrdup(src[i % nsrc]);
+        size_t shares = (r->nch + nsrc - 1) / nsrc, share = i / nsrc;   /* procs on one address */
+        uint32_t slice = (65535 - 1024 + 1) / (uint32_t)shares;
+        j->port_lo = (uint16_t)(1024 + share * slice);
+        j->port_hi = (uint16_t)(1024 + (share + 1) * slice - 1);
         snprintf(j->prefix, sizeof j->prefix, "%s", cmid_prefix);
         snprintf(j->room_prefix, sizeof j->room_prefix, "%s", room_prefix);
         j->ctl_fd = cp[0]; j->stat_fd = sp[1];

@@ -16,11 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "dbuf.h"
+#include "log.h"
 #include "ws.h"
 
-#ifndef IP_BIND_ADDRESS_NO_PORT
-#define IP_BIND_ADDRESS_NO_PORT 24
-#endif
 
 int64_t now_us(void)
 {
@@ -40,7 +38,7 @@ typedef struct vproc vproc;
 
 typedef struct viewer {
     vproc *p;
-    int fd, state, evset;
+    int fd, state, evset, retries;
     struct event ev;
     int64_t t_start_us;
     dbuf pend;                 /* bytes of an incomplete frame/handshake */
@@ -61,6 +59,7 @@ struct vproc {
     uint8_t *scratch; size_t scratch_cap;
     char key[25], accept[29];
     struct sockaddr_in src;
+    uint32_t port_next;           /* next source port to try */
     int stop;
     /* results */
     uint64_t events[SK_NKINDS], frames, bytes;
@@ -213,11 +212,16 @@ static void on_read(viewer *v)
 /* ---- connection setup --------------------------------------------------- */
 
 static void viewer_cb(evutil_socket_t fd, short what, void *arg);
+static void viewer_start(vproc *p, viewer *v);
 
 static void viewer_finish(viewer *v, int outcome, int fail)
 {
     vproc *p = v->p;
     if (v->state == VS_DONE) return;
+    if (outcome == VO_FAILED && !p->fail_by[fail])      /* once per reason and process */
+        LOGW("viewer", "proc %u: first %s failure (errno: %s)", p->job->proc,
+             fail == VF_CONNECT ? "connect" : fail == VF_HANDSHAKE ? "handshake" : fail == VF_TIMEOUT ? "timeout" : "socket",
+             strerror(errno));
     if (v->state == VS_OPEN) p->open--;
     if (outcome == VO_FAILED) { p->failed++; p->fail_by[fail]++; }
     else p->closed++;
@@ -254,7 +258,14 @@ static void viewer_cb(evutil_socket_t fd, short what, void *arg)
         if (what & EV_TIMEOUT) { viewer_finish(v, VO_FAILED, VF_TIMEOUT); return; }
         int err = 0; socklen_t l = sizeof err;
         getsockopt(v->fd, SOL_SOCKET, SO_ERROR, &err, &l);
-        if (err || send_handshake(v) < 0) { viewer_finish(v, VO_FAILED, VF_CONNECT); return; }
+        if (err && v->retries < 3) {          /* e.g. refused by a server-side TIME_WAIT twin */
+            v->retries++;
+            event_del(&v->ev); v->evset = 0;
+            close(v->fd); v->fd = -1;
+            viewer_start(v->p, v);
+            return;
+        }
+        if (err || send_handshake(v) < 0) { if (err) errno = err; viewer_finish(v, VO_FAILED, VF_CONNECT); return; }
         v->state = VS_HANDSHAKE;
         event_del(&v->ev);
         event_assign(&v->ev, v->p->base, v->fd, EV_READ | EV_PERSIST, viewer_cb, v);
@@ -264,24 +275,41 @@ static void viewer_cb(evutil_socket_t fd, short what, void *arg)
     if (what & EV_READ) on_read(v);
 }
 
+/* Binds fd to our source address with an explicit port from this process's
+ * own range: the kernel's ephemeral-port search (__inet_hash_connect) costs
+ * O(connections) per connect at tens of thousands of sockets, which made the
+ * ramp itself CPU-bound. Ports in use (listeners, TIME_WAIT) are skipped. */
+static int bind_src(vproc *p, int fd)
+{
+    uint32_t lo = p->job->port_lo, span = (uint32_t)p->job->port_hi - lo + 1;
+    for (int tries = 0; tries < 256; tries++) {
+        struct sockaddr_in s = p->src;
+        s.sin_port = htons((uint16_t)(lo + p->port_next++ % span));
+        if (bind(fd, (struct sockaddr *)&s, sizeof s) == 0) return 0;
+        if (errno != EADDRINUSE) return -1;   /* a 4-tuple clash shows at connect: counted as a connect failure */
+    }
+    return -1;
+}
+
 static void viewer_start(vproc *p, viewer *v)
 {
     const bench_cfg *c = p->cfg;
     const hostport *e = &c->edges[(p->job->first + (size_t)(v - p->v)) % c->nedges];
     v->p = p;
     v->t_start_us = mono_us();
-    v->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (v->fd < 0) { v->state = VS_CONNECTING; viewer_finish(v, VO_FAILED, VF_SOCKET); return; }
-    int one = 1;
-    setsockopt(v->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    setsockopt(v->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    v->state = VS_CONNECTING;
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)e->port) };
     inet_pton(AF_INET, e->host, &sa.sin_addr);
-    v->state = VS_CONNECTING;
-    if (bind(v->fd, (struct sockaddr *)&p->src, sizeof p->src) < 0 ||
-        (connect(v->fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS)) {
-        viewer_finish(v, VO_FAILED, VF_CONNECT);
-        return;
+    for (int attempt = 0;; attempt++) {       /* a 4-tuple still in TIME_WAIT: next port */
+        v->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (v->fd < 0) { viewer_finish(v, VO_FAILED, VF_SOCKET); return; }
+        int one = 1;
+        setsockopt(v->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (bind_src(p, v->fd) == 0 &&
+            (connect(v->fd, (struct sockaddr *)&sa, sizeof sa) == 0 || errno == EINPROGRESS)) break;
+        int e2 = errno;
+        if (attempt >= 256 || (e2 != EADDRINUSE && e2 != EADDRNOTAVAIL)) { viewer_finish(v, VO_FAILED, VF_CONNECT); return; }
+        close(v->fd);
     }
     event_assign(&v->ev, p->base, v->fd, EV_WRITE, viewer_cb, v);
     v->evset = 1;
@@ -435,6 +463,7 @@ static void vproc_init(vproc *p, const viewer_job *job)
     ws_accept_key(p->key, 24, p->accept);
     p->src.sin_family = AF_INET;
     inet_pton(AF_INET, job->src_addr, &p->src.sin_addr);
+    p->port_next = (uint32_t)(now_us() % 65536);   /* TIME_WAIT of earlier runs: start elsewhere */
 }
 
 static void vproc_free(vproc *p)

@@ -46,6 +46,7 @@ typedef struct viewer_job {
     size_t first, count;          /* global viewer indices */
     const uint32_t *room_of;      /* room of every global viewer */
     const char *src_addr;
+    uint16_t port_lo, port_hi;    /* source ports this process binds explicitly */
     char prefix[48];              /* our client_msg_id prefix */
     char room_prefix[40];
     int ctl_fd, stat_fd;
