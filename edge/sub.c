@@ -42,6 +42,28 @@ static void schedule_retry(sub *s, int which)
     event_add(s->retry_ev[which], &tv);
 }
 
+static void on_ping(redisAsyncContext *ac, void *reply, void *priv)
+{
+    redisReply *r = reply;
+    sub *s = ac->data;
+    if (!r || s->stopping)
+        return;
+    int which = link_of(s, ac);
+    if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "PONG")) {
+        LOGW("redis", "%s link: PING answered %s", which ? "cmd" : "pubsub",
+             r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS ? r->str : "something else");
+        redisAsyncDisconnect(ac);
+        return;
+    }
+    LOGI("redis", "%s link up", which ? "cmd" : "pubsub");
+    s->up[which] = 1;
+    s->backoff_ms[which] = 0;
+    if (which == LINK_PUBSUB)
+        room_on_sub_up(s->w);
+    else
+        room_on_cmd_up(s->w);
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     sub *s = ac->data;
@@ -52,13 +74,10 @@ static void on_connect(const redisAsyncContext *ac, int status)
         schedule_retry(s, which);
         return;
     }
-    LOGI("redis", "%s link up", which ? "cmd" : "pubsub");
-    s->up[which] = 1;
-    s->backoff_ms[which] = 0;
-    if (which == LINK_PUBSUB)
-        room_on_sub_up(s->w);
-    else
-        room_on_cmd_up(s->w);
+    /* TCP is up; the link counts as up once Redis answers PING (not a
+     * LOADING error, not some other server on that port) */
+    if (redisAsyncCommand((redisAsyncContext *)ac, on_ping, NULL, "PING") != REDIS_OK)
+        redisAsyncDisconnect((redisAsyncContext *)ac);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)

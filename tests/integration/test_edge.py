@@ -380,6 +380,45 @@ def test_help_lists_every_option(st):
 
 
 @test
+def test_healthz_needs_a_real_redis(st):
+    """A TCP peer that is not Redis (here: answers like an HTTP server) is not
+    a healthy link: the edge checks PING."""
+    import socket, threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    srv.settimeout(0.2)
+    stop = threading.Event()
+
+    def fake():
+        conns = []
+        while not stop.is_set():
+            try:
+                c, _ = srv.accept()
+                c.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+                conns.append(c)
+            except OSError:
+                pass
+        for c in conns:
+            c.close()
+    t = threading.Thread(target=fake)
+    t.start()
+    try:
+        st.redis_port = srv.getsockname()[1]
+        e = st.edge(wait=False)
+        wait_until(lambda: http("GET", e.port, "/healthz")[0] == 503, 10, what="edge answering")
+        time.sleep(1.0)
+        assert http("GET", e.port, "/healthz")[0] == 503
+        st_, _, body = http("GET", e.port, "/healthz")
+        assert b"redis_unavailable" in body, body
+        e.stop()
+    finally:
+        stop.set()
+        t.join(5)
+        srv.close()
+
+
+@test
 def test_healthz_follows_redis(st):
     r = st.redis()
     e = st.edge()
