@@ -125,9 +125,12 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 
 /* ---- worker lifecycle --------------------------------------------------------- */
 
-static struct evconnlistener *listen_on(worker *w)
+/* A listening socket for --listen with SO_REUSEPORT, created by the
+ * supervisor (one per worker) so that every worker's accept queue exists from
+ * the start and outlives a worker that dies: connections queued while it
+ * restarts are served by its successor. Returns the fd or -1. */
+static int make_listener(const edge_conf *c)
 {
-    const edge_conf *c = w->conf;
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -138,15 +141,29 @@ static struct evconnlistener *listen_on(worker *w)
     int rc = getaddrinfo(c->listen_host[0] ? c->listen_host : NULL, port, &hints, &ai);
     if (rc) {
         LOGE("edge", "--listen %s: %s", c->listen, gai_strerror(rc));
-        return NULL;
+        return -1;
     }
-    struct evconnlistener *l = evconnlistener_new_bind(
-        w->base, on_accept, w,
-        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC,
-        4096, ai->ai_addr, (int)ai->ai_addrlen);
-    freeaddrinfo(ai);
-    if (!l) {
+    int one = 1;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)
+        || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)
+        || bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 4096)) {
         LOGE("edge", "listen on %s: %s", c->listen, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+static struct evconnlistener *listen_on(worker *w, int fd)
+{
+    struct evconnlistener *l = evconnlistener_new(w->base, on_accept, w,
+                                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+    if (!l) {
+        LOGE("edge", "worker %d: listener: %s", w->index, strerror(errno));
+        close(fd);
         return NULL;
     }
     evconnlistener_set_error_cb(l, on_accept_error);
@@ -171,7 +188,7 @@ static void worker_free(worker *w)
     free(w);
 }
 
-int worker_main(const edge_conf *conf, int index)
+int worker_main(const edge_conf *conf, int index, int listen_fd)
 {
     signal(SIGPIPE, SIG_IGN);
     worker *w = xcalloc(1, sizeof *w);
@@ -185,10 +202,11 @@ int worker_main(const edge_conf *conf, int index)
         if (w->base)
             event_base_free(w->base);
         free(w);
+        close(listen_fd);
         return 1;
     }
     room_table_init(w);
-    w->lis = listen_on(w);
+    w->lis = listen_on(w, listen_fd);
     if (!w->lis) {
         worker_free(w);
         return 1;
@@ -228,6 +246,7 @@ static void on_signal(int sig)
 
 typedef struct slot {
     pid_t pid;
+    int fd;             /* this worker's listening socket (kept across restarts) */
     uint64_t started_ms;
     int restart_due;
 } slot;
@@ -239,7 +258,7 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static pid_t spawn(const edge_conf *conf, int index, const sigset_t *orig)
+static pid_t spawn(const edge_conf *conf, const slot *s, int n, int index, const sigset_t *orig)
 {
     pid_t pid = fork();
     if (pid < 0) {
@@ -252,7 +271,11 @@ static pid_t spawn(const edge_conf *conf, int index, const sigset_t *orig)
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         sigprocmask(SIG_SETMASK, orig, NULL);
-        int rc = worker_main(conf, index);
+        for (int i = 0; i < n; i++)
+            if (i != index)
+                close(s[i].fd);
+        int rc = worker_main(conf, index, s[index].fd);
+        free((void *)s);
         edge_conf_free((edge_conf *)conf);
         exit(rc);
     }
@@ -297,7 +320,7 @@ static void restart_due(const edge_conf *conf, slot *s, int n, const sigset_t *o
         }
         s[i].restart_due = 0;
         s[i].started_ms = now;
-        s[i].pid = spawn(conf, i, orig);
+        s[i].pid = spawn(conf, s, n, i, orig);
         if (s[i].pid < 0) {
             s[i].pid = 0;
             s[i].restart_due = 1;
@@ -349,10 +372,17 @@ int edge_supervise(const edge_conf *conf)
         sigaction(sigs[i], &sa, NULL);
         sigaddset(&block, sigs[i]);
     }
+    for (int i = 0; i < n; i++)
+        if ((s[i].fd = make_listener(conf)) < 0) {
+            while (i--)
+                close(s[i].fd);
+            free(s);
+            return 1;
+        }
     sigprocmask(SIG_BLOCK, &block, &orig);
     for (int i = 0; i < n; i++) {
         s[i].started_ms = mono_ms();
-        s[i].pid = spawn(conf, i, &orig);
+        s[i].pid = spawn(conf, s, n, i, &orig);
         if (s[i].pid < 0) {
             s[i].pid = 0;
             got_stop = SIGTERM;
@@ -377,6 +407,8 @@ int edge_supervise(const edge_conf *conf)
     }
     LOGI("edge", "supervisor: %s, stopping %d workers", rc ? "worker failure" : "signal", n);
     stop_all(s, n);
+    for (int i = 0; i < n; i++)
+        close(s[i].fd);
     free(s);
     sigprocmask(SIG_SETMASK, &orig, NULL);
     return rc;

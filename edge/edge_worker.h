@@ -63,7 +63,9 @@ int worker_healthy(worker *w);
 /* Runs the supervisor: forks conf->workers workers and supervises them until
  * SIGTERM/SIGINT, then forwards it and waits. Returns the exit status. */
 int edge_supervise(const edge_conf *conf);
-/* Runs one worker in this process until SIGTERM. Returns the exit status. */
-int worker_main(const edge_conf *conf, int index);
+/* Runs one worker in this process until SIGTERM, accepting on listen_fd (a
+ * listening socket it takes over). Returns the exit status (1: could not
+ * start). */
+int worker_main(const edge_conf *conf, int index, int listen_fd);
 
 #endif
