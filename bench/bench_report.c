@@ -26,6 +26,18 @@ static uint64_t http_errors(const pub_stats *ps)
     return n;
 }
 
+/* Mean machine busy % and load over the publishing window (self series). */
+static void machine_stats(const sysmon *m, double from_t, double *busy, double *load)
+{
+    double b = 0, l = 0; size_t n = 0;
+    *busy = *load = 0;
+    for (size_t i = 1; m && i < m->n; i++) {
+        if (m->s[i].t < from_t) continue;
+        b += m->s[i].machine_pct; l += m->s[i].load1; n++;
+    }
+    if (n) { *busy = b / (double)n; *load = l / (double)n; }
+}
+
 static void sys_stats(const sysmon *m, double from_t, double *cpu_mean, double *cpu_max, uint64_t *rss_max)
 {
     double sum = 0; size_t n = 0;
@@ -63,6 +75,7 @@ void report_summary(const bench_agg *a, FILE *f)
         for (size_t i = 0; i < ps->nerr_sample; i++) fprintf(f, "  e.g. %s\n", ps->err_sample[i]);
     }
     uint64_t ev = a->events[0] + a->events[1] + a->events[2];
+    if (!c->viewers) goto servers;
     fprintf(f, "delivery: %.0f events/s, %.0f frames/s (%.1f events/frame), %.1f wire bytes/event, %llu decode errors\n",
             a->events_per_s, a->frames_per_s, a->frames ? (double)ev / (double)a->frames : 0,
             ev ? (double)a->bytes / (double)ev : 0, (unsigned long long)a->decode_err);
@@ -84,6 +97,7 @@ void report_summary(const bench_agg *a, FILE *f)
     for (size_t i = 0; i < a->nworst && i < 5; i++)
         fprintf(f, "  viewer %zu (room %u) missed %llu\n", a->worst[i].viewer, a->worst[i].room,
                 (unsigned long long)a->worst[i].missing);
+servers:
     if (a->sys && a->sys->npids) {
         double cm, cx; uint64_t rm;
         sys_stats(a->sys, a->pub_start_t, &cm, &cx, &rm);
@@ -96,7 +110,10 @@ void report_summary(const bench_agg *a, FILE *f)
     if (a->self && a->self->n > 1) {
         double cm, cx; uint64_t rm;
         sys_stats(a->self, a->pub_start_t, &cm, &cx, &rm);
-        fprintf(f, "bench itself: cpu mean %.0f%% max %.0f%% (publishing), rss max %.1f MB\n", cm, cx, (double)rm / 1048576.0);
+        double mb, ml;
+        machine_stats(a->self, a->pub_start_t, &mb, &ml);
+        fprintf(f, "bench itself: cpu mean %.0f%% max %.0f%% (publishing), rss max %.1f MB; whole machine busy %.0f%% of %ld00%%, load %.1f\n",
+                cm, cx, (double)rm / 1048576.0, mb, sysconf(_SC_NPROCESSORS_ONLN), ml);
     }
     fprintf(f, "result: %s\n", a->ok ? "OK (complete)" : "ERRORS (see above)");
 }
@@ -263,8 +280,11 @@ int report_json(const bench_agg *a, const char *path)
     if (a->self && a->self->n > 1) {
         double cm, cx; uint64_t rm;
         sys_stats(a->self, a->pub_start_t, &cm, &cx, &rm);
+        double mb, ml;
+        machine_stats(a->self, a->pub_start_t, &mb, &ml);
         json_object_set_new(o, "bench_self", json_pack("{s:f,s:f,s:I}", "cpu_pct_mean", cm, "cpu_pct_max", cx,
                                                         "rss_max_bytes", (json_int_t)rm));
+        json_object_set_new(o, "machine_busy", json_pack("{s:f,s:f}", "cpu_pct_mean", mb, "load1_mean", ml));
     }
     json_object_set_new(o, "latency_series", jseries(a));
     json_object_set_new(o, "latency_cdf_ms", jcdf(&a->lat_all));

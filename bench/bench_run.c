@@ -37,6 +37,7 @@ typedef struct run {
     double ramp_s;
     publisher *pub;
     sysmon sys, self;
+    sys_machine mach;
     uint64_t rss_idle, rss_connected;
     uint64_t frames_at_measure, frames_at_end;
     size_t connected_peak;
@@ -151,7 +152,11 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
         last_sec = now;
         sys_sample ss = { 0 };
         if (r->sys.npids) ss = sysmon_sample(&r->sys, since(r));
-        sysmon_sample(&r->self, since(r));
+        sys_sample me = sysmon_sample(&r->self, since(r));
+        double load1, busy = sys_machine_busy(&r->mach, &load1);
+        r->self.s[r->self.n - 1].machine_pct = busy;   /* machine figures ride on the self series */
+        r->self.s[r->self.n - 1].load1 = load1;
+        (void)me;
         status_line(r, r->sys.npids ? &ss : NULL);
     }
 }
@@ -394,6 +399,8 @@ static int setup(run *r, const bench_cfg *c, char *room_prefix, char *cmid_prefi
     sysmon_init(&r->sys, c->server_pids, c->npids);
     int me = (int)getpid();
     sysmon_init(&r->self, &me, 1);
+    double l1;
+    sys_machine_busy(&r->mach, &l1);
     return 0;
 }
 

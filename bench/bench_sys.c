@@ -33,6 +33,26 @@ int sys_read_stat(int pid, uint64_t *ticks, uint64_t *rss, int *ppid)
     return 0;
 }
 
+double sys_machine_busy(sys_machine *m, double *load1)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long v[10] = { 0 };
+    int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+                       &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]) : 0;
+    if (f) fclose(f);
+    *load1 = 0;
+    if ((f = fopen("/proc/loadavg", "r"))) { if (fscanf(f, "%lf", load1) != 1) *load1 = 0; fclose(f); }
+    if (n < 8) return 0;
+    uint64_t total = 0;
+    for (int i = 0; i < 8; i++) total += v[i];          /* guest time is inside user */
+    uint64_t busy = total - v[3] - v[4];                /* minus idle and iowait */
+    double pct = 0;
+    if (m->total && total > m->total)
+        pct = (double)(busy - m->busy) / (double)(total - m->total) * 100.0 * (double)sysconf(_SC_NPROCESSORS_ONLN);
+    m->busy = busy; m->total = total;
+    return pct;
+}
+
 void sysmon_init(sysmon *m, const int *pids, size_t n)
 {
     memset(m, 0, sizeof *m);

@@ -9,9 +9,16 @@
 typedef struct sys_sample {
     double t;            /* seconds since the run start */
     double cpu_pct;      /* 100 = one core, summed over the process tree */
+    double machine_pct;  /* whole machine busy, 100 = one core (set by the caller) */
+    double load1;
     uint64_t rss_bytes;  /* summed over the process tree */
     int nprocs;
 } sys_sample;
+
+/* Machine-wide CPU busy % (100 = one core) since the previous call, from
+ * /proc/stat; *load1 gets the 1-minute load average. First call: 0. */
+typedef struct sys_machine { uint64_t busy, total; } sys_machine;
+double sys_machine_busy(sys_machine *m, double *load1);
 
 typedef struct sysmon {
     int pids[64]; size_t npids;

@@ -57,6 +57,11 @@ def lat(r):
     return r["delivery"]["latency_ms"] if r else None
 
 
+def busy(r):
+    m = r.get("machine_busy")
+    return "%s (%.1f)" % (f0(m["cpu_pct_mean"]), m["load1_mean"]) if m else "—"
+
+
 def complete_str(r):
     c = r["completeness"]
     s = "%d/%d viewers complete" % (c["viewers_complete"], c["viewers_checked"])
@@ -75,8 +80,8 @@ def complete_str(r):
 
 def run_table(rows):
     out = ["| run | viewers/rooms | format | offered ev/s | acked ev/s | deliveries/s | frames/s | ev/frame "
-           "| p50 ms | p99 ms | p99.9 ms | max ms | completeness | edge+bc+redis CPU % | bench CPU % |",
-           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
+           "| p50 ms | p99 ms | p99.9 ms | max ms | completeness | edge+bc+redis CPU % | bench CPU % | machine busy % (load) |",
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for rid, r in rows:
         if not r:
             continue
@@ -84,11 +89,11 @@ def run_table(rows):
         srv = r.get("servers") or {}
         me = r.get("bench_self") or {}
         acked = r["publish"]["acked_per_s"] if r.get("publish") else 0
-        out.append("| %s | %s/%s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        out.append("| %s | %s/%s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             rid, f0(cfg["viewers"]), f0(cfg["rooms"]), cfg["format"], "+zstd" if cfg["compress"] == "zstd" else "",
             f0(cfg["rate"]), f0(acked), f0(d["events_per_s"]), f0(d["frames_per_s"]), f1(d["events_per_frame"]),
             f1(l["p50"]), f1(l["p99"]), f1(l["p999"]), f1(l["max"]), complete_str(r),
-            f0(srv.get("cpu_pct_mean")), f0(me.get("cpu_pct_mean"))))
+            f0(srv.get("cpu_pct_mean")), f0(me.get("cpu_pct_mean")), busy(r)))
     return "\n".join(out)
 
 
@@ -176,8 +181,8 @@ def s4(A):
             runs.setdefault(int(m.group(1)), []).append(json.load(open(p)))
     if not runs:
         return ""
-    out = ["| offered ev/s | runs | acked ev/s (median, replies incl. drain) | publish p50 ms | p99 ms (median) | p99.9 ms | max ms | HTTP errors | broadcaster+redis CPU % | bench CPU % |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = ["| offered ev/s | runs | acked ev/s (median, replies incl. drain) | publish p50 ms | p99 ms (median) | p99.9 ms | max ms | HTTP errors | broadcaster+redis CPU % | bench CPU % | machine busy % (load) |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     best = None
     for rate in sorted(runs):
         rs = runs[rate]
@@ -188,8 +193,9 @@ def s4(A):
         errs = sum(r["publish"]["http_errors"] + r["publish"]["unanswered"] for r in rs)
         cpu = statistics.median((r.get("servers") or {}).get("cpu_pct_mean") or 0 for r in rs)
         me = statistics.median((r.get("bench_self") or {}).get("cpu_pct_mean") or 0 for r in rs)
-        out.append("| %s | %d | %s | %s | %s | %s | %s | %d | %s | %s |" % (
-            f0(rate), len(rs), f0(ack), f1(pl["p50"]), f1(p99), f1(pl["p999"]), f1(pl["max"]), errs, f0(cpu), f0(me)))
+        out.append("| %s | %d | %s | %s | %s | %s | %s | %d | %s | %s | %s |" % (
+            f0(rate), len(rs), f0(ack), f1(pl["p50"]), f1(p99), f1(pl["p999"]), f1(pl["max"]), errs, f0(cpu), f0(me),
+            busy(med)))
         if ack >= 0.99 * rate and p99 <= 20 and errs == 0:
             best = (rate, ack, p99)
     body = "\n".join(out)
@@ -272,7 +278,8 @@ def main():
              "The \"Dictionaries\" section is kept.\n",
              "Machine: " + machine() + ". All load runs on loopback, with the load generator on the same "
              "2 cores as redis-server, the broadcaster and the edge, so every figure includes the bench's own CPU "
-             "(reported per run).\n",
+             "(reported per run), and the machine was shared with other work while these ran: "
+             "'machine busy' is the whole machine's CPU (200 % = both cores) and load average during publishing.\n",
              "How each figure is measured: latency = viewer receive time − the publisher's *intended* send time "
              "(open-loop schedule; carried in client_msg_id), CLOCK_REALTIME on one machine, log-linear histogram "
              "(≤ 1 % bucket error), only events sent after the warm-up; completeness = each viewer's received seqs "

@@ -111,8 +111,8 @@ perf_edge() {  # id seconds: profiles the edge tree while a bench runs
   pids=$(pgrep -P "$EDGE_PID" | paste -sd, -)
   [ -n "$pids" ] || return 0
   ( sleep "$3"; perf record -q -g -p "$pids" -o "$TMP/$1.perf" -- sleep "$2" >/dev/null 2>&1
-    perf report -i "$TMP/$1.perf" --no-children --percent-limit 2 --stdio 2>/dev/null \
-      | grep -v '^$' | head -60 > "$OUT/$1-perf.txt" ) &
+    perf report -i "$TMP/$1.perf" --no-children --sort dso,sym -g none --percent-limit 1 --stdio 2>/dev/null \
+      | grep -v '^$' | grep -v '^#' | head -40 > "$OUT/$1-perf.txt" ) &
   PERF_PID=$!
 }
 wait_perf() { [ -n "${PERF_PID:-}" ] && wait "$PERF_PID"; PERF_PID=""; }
@@ -174,9 +174,9 @@ if want S5; then
       --duration "$(dur 8 3)" --label "S5-raw-$rep" --json "$OUT/S5-raw-$rep.json" > "$OUT/S5-raw-$rep.txt" 2>&1
     cat "$OUT/S5-raw-$rep.txt" >&2
   done
-  for rate in 2000 4000 6000 8000; do
+  for rate in 2000 3000 4000 6000; do
     start_edge 2
-    [ "$rate" = 6000 ] && perf_edge S5 8 14
+    [ "$rate" = 4000 ] && perf_edge S5 8 14
     run_bench "S5-$rate" --viewers 20000 --rooms 1000 --rate "$rate" --mix comments:1 \
       --format json --ramp 4000 --warmup 3 --duration "$(dur 15 5)" --drain 3
     wait_perf
