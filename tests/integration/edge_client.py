@@ -253,7 +253,8 @@ class Viewer:
         self.params = dict(params, format=fmt, compress=compress)
         self.dict_bytes = dict_bytes   # None: fetched from /v1/zstd-dict on connect
         self.dec = Decoder(fmt, compress, dict_bytes)
-        self.frames, self.ws, self.task, self.worker = [], None, None, None
+        self.ws, self.task, self.worker = None, None, None
+        self._raw, self._frames = [], []   # received / decoded so far
         self.recv_times = []       # time.time() at which each frame arrived
         self.closed_code = None
 
@@ -275,12 +276,28 @@ class Viewer:
 
     async def _run(self):
         try:
-            async for m in self.ws:
+            async for m in self.ws:     # decoding is deferred: keep this loop light
                 self.recv_times.append(time.time())
-                self.frames.append(self.dec.decode(m))
+                self._raw.append(m)
         except websockets.ConnectionClosed:
             pass
         self.closed_code = self.ws.close_code
+
+    @property
+    def frames(self):
+        """Every frame received so far, decoded (lazily, in order)."""
+        while len(self._frames) < len(self._raw):
+            self._frames.append(self.dec.decode(self._raw[len(self._frames)]))
+        return self._frames
+
+    @frames.setter
+    def frames(self, value):
+        """Only `v.frames = []`: forget what was received so far."""
+        assert value == []
+        n = len(self._raw)
+        del self._raw[:n]
+        del self.recv_times[:n]
+        self._frames = []
 
     def events(self):
         out = []
