@@ -342,6 +342,7 @@ async def test_slow_viewers_degrade_then_close(st):
     for v in good:
         assert v.seqs() == list(range(1, last + 1))
     worst = max(v.max_latency() for v in good)
+    print("# good viewers: worst publish-to-receive latency %.3f s" % worst)
     assert worst < 1.0, "a good viewer waited %.3f s for an event" % worst
     wait_until(lambda: stats(st, "slow_closed") >= 20, 10, what="stopped viewers closed (stats)")
     assert stats(st, "slow_degraded") >= 20
