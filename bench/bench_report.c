@@ -156,7 +156,7 @@ static json_t *jpublish(const bench_agg *a)
     if (!ps) return json_null();
     json_t *st = json_object();
     for (int s = 0; s < 600; s++)
-        if (ps->by_status[s]) { char k[8]; snprintf(k, sizeof k, "%d", s); json_object_set_new(st, k, json_integer((json_int_t)ps->by_status[s])); }
+        if (ps->by_status[s]) { char k[16]; snprintf(k, sizeof k, "%d", s); json_object_set_new(st, k, json_integer((json_int_t)ps->by_status[s])); }
     json_t *o = json_object(), *off = json_object(), *sent = json_object(), *ack = json_object();
     for (int k = 0; k < SK_NKINDS; k++) {
         json_object_set_new(off, kind_names[k], json_integer((json_int_t)ps->offered[k]));
@@ -265,7 +265,7 @@ int report_json(const bench_agg *a, const char *path)
     for (int k = 1; k < 6; k++) json_object_set_new(fb, fail_names[k], json_integer((json_int_t)a->fail_by[k]));
     json_t *cc = json_object();
     for (size_t i = 0; i < a->nclose; i++) {
-        char k[8]; snprintf(k, sizeof k, "%u", a->close_code[i]);
+        char k[16]; snprintf(k, sizeof k, "%u", a->close_code[i]);
         json_object_set_new(cc, k, json_integer((json_int_t)a->close_n[i]));
     }
     json_object_set_new(fb, "close_codes", cc);
