@@ -769,7 +769,7 @@ static void viewer_start(room *r, viewer *v)
             v->has_since = 0;
         }
     }
-    v->next_seq = start;
+    v->next_seq = v->start_seq = start;
     v->mode = VM_CATCHUP;
     r->w->st.catchups++;
     catchup(r, v);
@@ -856,9 +856,11 @@ static void on_catchup_reply(room *r, viewer *v, const xentry *e, size_t n)
     while (j < n && e[j].seq <= r->delivered)
         j++;
     if (i == j || e[i].seq > v->next_seq) {
-        /* the stream does not hold next_seq any more */
+        /* the stream does not hold next_seq (any more): only the start of
+         * a plain history may shrink silently; a resume point or a seq in
+         * the middle of what this viewer is being sent gets a reset */
         uint64_t first = i < j ? e[i].seq : (r->ring.n && r->ring.lo > v->next_seq ? r->ring.lo : r->delivered + 1);
-        if (v->has_since && !v->pending_reset)
+        if ((v->has_since || v->next_seq != v->start_seq) && !v->pending_reset)
             v->pending_reset = "trimmed";
         v->next_seq = first;
         if (i == j) {

@@ -202,20 +202,27 @@ class Feeder:
             self.seq = 0
             resp.cmd("HSET", "dm:{%s}:meta" % room, "epoch", self.epoch, "seq", 0)
 
-    def store(self, ev):
-        """Appends to the stream and meta without PUBLISH (a lost notification)."""
+    def _write(self, ev, publish):
+        # one MULTI/EXEC, atomic like the sequencer script: nobody sees the
+        # meta seq ahead of the stream
         self.seq += 1
         ts = int(time.time() * 1000)
         b = event_bytes(ev, self.seq, ts)
+        self.r.cmd("MULTI")
         self.r.cmd("HSET", "dm:{%s}:meta" % self.room, "seq", self.seq)
         self.r.cmd("XADD", "dm:{%s}:s" % self.room, "MAXLEN", "=", self.retention, "%d-0" % self.seq, "e", b)
+        if publish:
+            self.r.cmd("PUBLISH", "dm:{%s}:n" % self.room, self.epoch.encode() + b":" + b)
+        self.r.cmd("EXEC")
         self.sent.append(expected_json(ev, self.seq, ts))
-        return b
+        return self.seq
+
+    def store(self, ev):
+        """Appends to the stream and meta without PUBLISH (a lost notification)."""
+        return self._write(ev, False)
 
     def publish(self, ev):
-        b = self.store(ev)
-        self.r.cmd("PUBLISH", "dm:{%s}:n" % self.room, self.epoch.encode() + b":" + b)
-        return self.seq
+        return self._write(ev, True)
 
 
 TEXTS = ["hello", "你好，世界", "emoji 😀🎉👍", 'quotes "double" \'single\' back\\slash',
