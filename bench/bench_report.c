@@ -83,6 +83,7 @@ void report_summary(const bench_agg *a, FILE *f)
             a->measure_s, "kind", "count", "p50", "p90", "p99", "p99.9", "max");
     for (int k = 0; k < SK_NKINDS; k++) if (a->lat[k].total) lat_line(f, kind_names[k], &a->lat[k]);
     lat_line(f, "all", &a->lat_all);
+    lat_line(f, "fan-out", &a->fan);   /* sequencer ts_ms -> receive: the edge's part */
     fprintf(f, "completeness: %zu/%zu viewers complete; missing %llu (silent losses), undelivered at end %llu, duplicates %llu, "
             "out-of-order %llu, gaps %llu events in %llu frames, reset-skipped %llu (%llu resets)\n",
             a->complete, a->checked, (unsigned long long)a->missing, (unsigned long long)a->missing_tail, (unsigned long long)a->dup,
@@ -194,6 +195,11 @@ static json_t *jdelivery(const bench_agg *a)
         "by_kind", bk, "latency_ms", jlat(&a->lat_all));
 }
 
+static json_t *jfan(const bench_agg *a)
+{
+    return jlat(&a->fan);
+}
+
 static json_t *jcompleteness(const bench_agg *a)
 {
     json_t *w = json_array();
@@ -275,6 +281,7 @@ int report_json(const bench_agg *a, const char *path)
         "closed_by_server", (json_int_t)a->closed, "failed_by", fb, "connect_ms", jlat(&a->conn)));
     json_object_set_new(o, "publish", jpublish(a));
     json_object_set_new(o, "delivery", jdelivery(a));
+    json_object_set_new(o, "fanout_latency_ms", jfan(a));
     json_object_set_new(o, "completeness", jcompleteness(a));
     json_object_set_new(o, "servers", jservers(a));
     if (a->self && a->self->n > 1) {

@@ -27,6 +27,7 @@ typedef struct bench_agg {
     /* delivery */
     uint64_t events[SK_NKINDS], frames, bytes, decode_err, cache_hits, cache_misses;
     hist lat[SK_NKINDS], lat_all;          /* us, events sent in the window */
+    hist fan;                              /* sequencer -> viewer (fan-out part), us */
     hist *series; size_t nseries;          /* per second since t0 */
     uint64_t measured_events, window_frames;
     double events_per_s, frames_per_s;

@@ -303,6 +303,7 @@ static int merge_proc(bench_agg *a, const viewer_procres *p, size_t first, const
     a->frames += p->frames; a->bytes += p->bytes; a->decode_err += p->decode_err;
     a->cache_hits += p->cache_hits; a->cache_misses += p->cache_misses;
     hist_merge(&a->conn, &p->conn);
+    hist_merge(&a->fan, &p->fan);
     for (int k = 0; k < 8; k++) a->fail_by[k] += p->fail_by[k];
     if (p->nseries > a->nseries) {
         a->series = xrealloc(a->series, p->nseries * sizeof *a->series);
@@ -322,13 +323,13 @@ static void agg_init(bench_agg *a, const run *r)
     memset(a, 0, sizeof *a);
     a->cfg = r->c; a->nprocs = r->nch;
     for (int k = 0; k < SK_NKINDS; k++) hist_init(&a->lat[k], 7);
-    hist_init(&a->lat_all, 7); hist_init(&a->conn, 7);
+    hist_init(&a->lat_all, 7); hist_init(&a->conn, 7); hist_init(&a->fan, 7);
 }
 
 static void agg_free(bench_agg *a)
 {
     for (int k = 0; k < SK_NKINDS; k++) hist_free(&a->lat[k]);
-    hist_free(&a->lat_all); hist_free(&a->conn);
+    hist_free(&a->lat_all); hist_free(&a->conn); hist_free(&a->fan);
     for (size_t s = 0; s < a->nseries; s++) hist_free(&a->series[s]);
     free(a->series);
 }

@@ -16,7 +16,7 @@ static scan_ev *push_ev(scan_frame *f)
         f->ev = xrealloc(f->ev, f->cap * sizeof *f->ev);
     }
     scan_ev *e = &f->ev[f->nev++];
-    e->seq = 0; e->send_us = -1; e->kind = SK_COMMENT;
+    e->seq = 0; e->send_us = -1; e->ts_ms = 0; e->kind = SK_COMMENT;
     return e;
 }
 
@@ -84,8 +84,11 @@ static int json_events(const uint8_t *p, const uint8_t *end, const char *prefix,
         scan_ev *ev = push_ev(out);
         const uint8_t *q;
         ev->seq = parse_u64(cur + sizeof EV - 1, end, &q);
-        if (end - q > 10 && !memcmp(q, ",\"kind\":\"", 9))
+        if (end - q > 10 && !memcmp(q, ",\"kind\":\"", 9)) {
             ev->kind = q[9] == 'g' ? SK_GIFT : q[9] == 'l' ? SK_LIKE : SK_COMMENT;
+            const uint8_t *t = memchr(q + 10, ',', (size_t)(end - q - 10));   /* ,"ts_ms":N follows */
+            if (t && end - t > 9 && !memcmp(t, ",\"ts_ms\":", 9)) ev->ts_ms = (int64_t)parse_u64(t + 9, end, NULL);
+        }
         const uint8_t *next = find(q, end, ",{\"seq\":");
         const uint8_t *close = next ? next - 1 : end - 3;   /* ...}]} at the end */
         while (close > q && *close != '}') close--;
@@ -162,6 +165,7 @@ static int pb_event(const uint8_t *p, const uint8_t *end, const char *prefix, sc
         uint32_t num; uint64_t v = 0; const uint8_t *d = NULL; size_t dl = 0;
         if (pb_field(&p, end, &num, &v, &d, &dl) < 0) return -1;
         if (num == 1) ev->seq = v;
+        else if (num == 2) ev->ts_ms = (int64_t)v;
         else if (num == 5 && d) ev->send_us = scan_cmid((const char *)d, dl, prefix);
         else if (num == 11) ev->kind = SK_GIFT;
         else if (num == 12) ev->kind = SK_LIKE;

@@ -17,6 +17,7 @@ enum scan_kind { SK_COMMENT = 0, SK_GIFT = 1, SK_LIKE = 2, SK_NKINDS = 3 };
 typedef struct scan_ev {
     uint64_t seq;
     int64_t send_us;     /* from our client_msg_id; -1 when not ours */
+    int64_t ts_ms;       /* sequencer time (Redis TIME), 0 if absent */
     uint8_t kind;
 } scan_ev;
 

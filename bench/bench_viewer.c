@@ -63,7 +63,7 @@ struct vproc {
     int stop;
     /* results */
     uint64_t events[SK_NKINDS], frames, bytes;
-    hist lat[SK_NKINDS], conn, sec;
+    hist lat[SK_NKINDS], conn, sec, fan;
     hist *series; size_t nseries;
     uint64_t fail_by[8];
     uint64_t sec_n;
@@ -104,7 +104,13 @@ static void on_message(viewer *v, const uint8_t *msg, size_t len, int64_t now)
         uint64_t lat = now > e->send_us ? (uint64_t)(now - e->send_us) : 0;
         series_add(p, now, lat);
         hist_add(&p->sec, lat);
-        if (e->send_us >= p->measure_us) hist_add(&p->lat[e->kind], lat);
+        if (e->send_us >= p->measure_us) {
+            hist_add(&p->lat[e->kind], lat);
+            if (e->ts_ms > 0) {
+                int64_t f = now - e->ts_ms * 1000;
+                hist_add(&p->fan, f > 0 ? (uint64_t)f : 0);
+            }
+        }
     }
     v->r.events += f->nev;
 }
@@ -392,7 +398,7 @@ static int write_results(vproc *p)
     int ok = fwrite(hdr, sizeof hdr, 1, f) == 1 && fwrite(p->events, sizeof p->events, 1, f) == 1
           && fwrite(p->fail_by, sizeof p->fail_by, 1, f) == 1;
     for (int k = 0; ok && k < SK_NKINDS; k++) ok = hist_write(&p->lat[k], f) == 0;
-    ok = ok && hist_write(&p->conn, f) == 0;
+    ok = ok && hist_write(&p->conn, f) == 0 && hist_write(&p->fan, f) == 0;
     for (size_t s = 0; ok && s < p->nseries; s++) ok = hist_write(&p->series[s], f) == 0;
     for (size_t i = 0; ok && i < p->job->count; i++) ok = fwrite(&p->v[i].r, sizeof p->v[i].r, 1, f) == 1;
     if (fclose(f) != 0) ok = 0;
@@ -412,12 +418,14 @@ int viewer_result_read(const char *path, viewer_procres *r)
         r->cache_hits = hdr[5]; r->cache_misses = hdr[6]; r->decode_err = hdr[7];
         for (int k = 0; k < SK_NKINDS; k++) hist_init(&r->lat[k], 7);
         hist_init(&r->conn, 7);
+        hist_init(&r->fan, 7);
         r->series = xcalloc(r->nseries ? r->nseries : 1, sizeof *r->series);
         for (size_t s = 0; s < r->nseries; s++) hist_init(&r->series[s], VIEWER_SERIES_SUB);
         r->v = xcalloc(r->nviewers ? r->nviewers : 1, sizeof *r->v);
     }
     for (int k = 0; ok && k < SK_NKINDS; k++) { hist_free(&r->lat[k]); ok = hist_read(&r->lat[k], f) == 0; if (!ok) hist_init(&r->lat[k], 7); }
     if (ok) { hist_free(&r->conn); ok = hist_read(&r->conn, f) == 0; if (!ok) hist_init(&r->conn, 7); }
+    if (ok) { hist_free(&r->fan); ok = hist_read(&r->fan, f) == 0; if (!ok) hist_init(&r->fan, 7); }
     for (size_t s = 0; ok && s < r->nseries; s++) {
         hist_free(&r->series[s]); ok = hist_read(&r->series[s], f) == 0;
         if (!ok) hist_init(&r->series[s], VIEWER_SERIES_SUB);
@@ -432,7 +440,7 @@ void viewer_result_free(viewer_procres *r)
 {
     if (r->series || r->v) {
         for (int k = 0; k < SK_NKINDS; k++) hist_free(&r->lat[k]);
-        hist_free(&r->conn);
+        hist_free(&r->conn); hist_free(&r->fan);
         for (size_t s = 0; s < r->nseries; s++) hist_free(&r->series[s]);
     }
     free(r->series); free(r->v);
@@ -459,6 +467,7 @@ static void vproc_init(vproc *p, const viewer_job *job)
     for (int k = 0; k < SK_NKINDS; k++) hist_init(&p->lat[k], 7);
     hist_init(&p->conn, 7);
     hist_init(&p->sec, 7);
+    hist_init(&p->fan, 7);
     ws_client_key(p->key);
     ws_accept_key(p->key, 24, p->accept);
     p->src.sin_family = AF_INET;
@@ -475,7 +484,7 @@ static void vproc_free(vproc *p)
     }
     free(p->v);
     for (int k = 0; k < SK_NKINDS; k++) hist_free(&p->lat[k]);
-    hist_free(&p->conn); hist_free(&p->sec);
+    hist_free(&p->conn); hist_free(&p->sec); hist_free(&p->fan);
     for (size_t s = 0; s < p->nseries; s++) hist_free(&p->series[s]);
     free(p->series);
     free(p->scratch);

@@ -63,6 +63,7 @@ typedef struct viewer_procres {
     uint64_t events[SK_NKINDS], frames, bytes, decode_err, cache_hits, cache_misses;
     hist lat[SK_NKINDS];          /* measured e2e latency, us */
     hist conn;                    /* connect+handshake time, us */
+    hist fan;                     /* sequencer ts_ms -> receive, us (ms resolution) */
     size_t nseries;
     hist *series;                 /* latency per second since t0 (all kinds) */
     uint64_t fail_by[8];

@@ -33,12 +33,12 @@ static int run_train(const char *corpus_path, const char *out_dir)
     return rc ? 1 : 0;
 }
 
-static int run_wire(const char *corpus_path, const char *dict_dir)
+static int run_wire(const char *corpus_path, const char *dict_dir, int level)
 {
     corpus c;
     if (load_corpus(&c, corpus_path) < 0) return 2;
     wire_row rows[WIRE_MAX_ROWS];
-    int n = bwire_measure(&c, dict_dir, 3, rows, WIRE_MAX_ROWS, stderr);
+    int n = bwire_measure(&c, dict_dir, level, rows, WIRE_MAX_ROWS, stderr);
     corpus_free(&c);
     if (n < 0) return 1;
     printf("%-16s %6s %14s %10s\n", "format", "batch", "bytes/comment", "json/this");
@@ -71,7 +71,8 @@ int main(int argc, char **argv)
     if (has_flag(argc, argv, "--train-dict"))
         return run_train(corpus_path, opt_val(argc, argv, "--out-dir", "proto/zdict"));
     if (has_flag(argc, argv, "--wire-size"))
-        return run_wire(corpus_path, opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR));
+        return run_wire(corpus_path, opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR),
+                        atoi(opt_val(argc, argv, "--zstd-level", "3")));
     if (has_flag(argc, argv, "--raw-baseline")) {
         raw_cfg rc;
         if (raw_parse(&rc, argc, argv) < 0) { fprintf(stderr, "danmaku-bench: bad --raw-baseline option\n"); return 2; }

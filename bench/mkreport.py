@@ -80,8 +80,8 @@ def complete_str(r):
 
 def run_table(rows):
     out = ["| run | viewers/rooms | format | offered ev/s | acked ev/s | deliveries/s | frames/s | ev/frame "
-           "| p50 ms | p99 ms | p99.9 ms | max ms | completeness | edge+bc+redis CPU % | bench CPU % | machine busy % (load) |",
-           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+           "| p50 ms | p99 ms | p99.9 ms | max ms | publish p99 ms | fan-out p99 ms | completeness | edge+bc+redis CPU % | bench CPU % | machine busy % (load) |",
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for rid, r in rows:
         if not r:
             continue
@@ -89,10 +89,12 @@ def run_table(rows):
         srv = r.get("servers") or {}
         me = r.get("bench_self") or {}
         acked = r["publish"]["acked_per_s"] if r.get("publish") else 0
-        out.append("| %s | %s/%s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        fan = (r.get("fanout_latency_ms") or {}).get("p99")
+        pub = r["publish"]["latency_ms"]["p99"] if r.get("publish") else None
+        out.append("| %s | %s/%s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             rid, f0(cfg["viewers"]), f0(cfg["rooms"]), cfg["format"], "+zstd" if cfg["compress"] == "zstd" else "",
             f0(cfg["rate"]), f0(acked), f0(d["events_per_s"]), f0(d["frames_per_s"]), f1(d["events_per_frame"]),
-            f1(l["p50"]), f1(l["p99"]), f1(l["p999"]), f1(l["max"]), complete_str(r),
+            f1(l["p50"]), f1(l["p99"]), f1(l["p999"]), f1(l["max"]), f1(pub), f1(fan), complete_str(r),
             f0(srv.get("cpu_pct_mean")), f0(me.get("cpu_pct_mean")), busy(r)))
     return "\n".join(out)
 
@@ -241,6 +243,7 @@ def s6(A):
     t = read("S6.txt")
     if not t:
         return ""
+    t19 = read("S6-l19.txt")
     rows = {}
     for line in t.splitlines():
         m = re.match(r"^(\S+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$", line.strip())
@@ -261,6 +264,20 @@ def s6(A):
             "yes" if quarter[1] else "no", j[1] / d[1], "yes" if quarter[10] else "no", j[10] / d[10],
             "yes" if quarter[50] else "no", j[50] / d[50], "yes" if d[10] < min(g.get(10, 1e9), rows["json+gzip"][10]) else "no",
             d[10], g.get(10, 0), rows["json+gzip"][10])
+    if t19:
+        r19 = {}
+        for line in t19.splitlines():
+            m = re.match(r"^(\S+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$", line.strip())
+            if m:
+                r19.setdefault(m.group(1), {})[int(m.group(2))] = float(m.group(3))
+        if "pb+zstd+dict" in r19 and "json+zstd+dict" in r19:
+            body += ("\n\nAt zstd level 19 (`bin/edge --zstd-level 19`; the edge compresses once per room tick, not per "
+                     "viewer): pb+zstd+dict %.1f / %.1f / %.1f bytes (%.2f× / %.2f× / %.2f× smaller than json), "
+                     "json+zstd+dict %.1f / %.1f / %.1f at batches 1 / 10 / 50.") % (
+                r19["pb+zstd+dict"][1], r19["pb+zstd+dict"][10], r19["pb+zstd+dict"][50],
+                rows["json"][1] / r19["pb+zstd+dict"][1], rows["json"][10] / r19["pb+zstd+dict"][10],
+                rows["json"][50] / r19["pb+zstd+dict"][50], r19["json+zstd+dict"][1], r19["json+zstd+dict"][10],
+                r19["json+zstd+dict"][50])
     return section("S6", "wire size on the real corpus",
                    "pb+zstd+dict ≤ 1/4 of json; better than gzip of the same batch at 10", body, A.get("S6"))
 
@@ -282,7 +299,8 @@ def main():
              "'machine busy' is the whole machine's CPU (200 % = both cores) and load average during publishing.\n",
              "How each figure is measured: latency = viewer receive time − the publisher's *intended* send time "
              "(open-loop schedule; carried in client_msg_id), CLOCK_REALTIME on one machine, log-linear histogram "
-             "(≤ 1 % bucket error), only events sent after the warm-up; completeness = each viewer's received seqs "
+             "(≤ 1 % bucket error), only events sent after the warm-up; it splits into publish (send → 200 reply) "
+             "and fan-out (the sequencer's ts_ms → viewer receive, ms resolution), shown per run; completeness = each viewer's received seqs "
              "against the seqs the broadcaster acknowledged for its room (missing / duplicated / out-of-order / "
              "explicit gap or reset counted apart; a viewer still behind at the end is 'undelivered at end'); "
              "CPU % (100 = one core) and RSS from /proc for the server process trees.\n"]

@@ -190,6 +190,8 @@ if want S6; then
   echo "bin/danmaku-bench --wire-size --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
   "$BIN/danmaku-bench" --wire-size --corpus "$CORPUS" > "$OUT/S6.txt" 2>/dev/null
   cat "$OUT/S6.txt" >&2
+  echo "bin/danmaku-bench --wire-size --zstd-level 19 --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
+  "$BIN/danmaku-bench" --wire-size --zstd-level 19 --corpus "$CORPUS" > "$OUT/S6-l19.txt" 2>/dev/null
 fi
 
 stop_edge

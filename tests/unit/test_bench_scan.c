@@ -46,6 +46,7 @@ static int check_frame(const scan_frame *f, const bev *e, size_t n)
     if (f->type != SCAN_BATCH || f->nev != n || f->from != e[0].seq || f->to != e[n - 1].seq) return 0;
     for (size_t i = 0; i < n; i++) {
         if (f->ev[i].seq != e[i].seq || f->ev[i].kind != (uint8_t)e[i].kind) return 0;
+        if (f->ev[i].ts_ms != e[i].ts_ms) return 0;
         int64_t want = i % 3 == 0 ? 1763600000000000ll + (long long)i * 7 : -1;
         if (f->ev[i].send_us != want) return 0;
     }
