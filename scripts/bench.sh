@@ -155,11 +155,11 @@ fi
 # ---- S4: ingest -----------------------------------------------------------
 if want S4; then
   begin S4
-  for rate in 10000 20000 40000; do
+  for rate in 20000 40000 50000; do
     for rep in 1 2 3; do
       [ "$QUICK" = 1 ] && [ "$rep" -gt 1 ] && continue
       run_bench "S4-$rate-$rep" --viewers 0 --rooms 1000 --rate "$rate" --mix comments:0.98,gifts:0.02 \
-        --pub-conns 16 --warmup 2 --duration "$(dur 6 4)" --drain 2
+        --pub-conns 256 --warmup 2 --duration "$(dur 6 4)" --drain 2
     done
   done
 fi
