@@ -54,6 +54,7 @@ struct bc_conn {
     size_t head_len, body_len;   /* C_CHUNKED: the decoded body follows the head */
     http_chunked chunked;
     time_t last_read, last_write_ok, linger_since;
+    int loopback;                /* peer on 127/8 or ::1 */
     bc_pending pending;
 };
 
@@ -61,6 +62,19 @@ static void process(bc_conn *c);
 
 bc_server *bc_conn_server(bc_conn *c) { return c->srv; }
 bc_pending *bc_conn_pending(bc_conn *c) { return &c->pending; }
+int bc_conn_loopback(const bc_conn *c) { return c->loopback; }
+
+static int sa_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) ||
+               (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
 
 static time_t now_sec(bc_server *srv)
 {
@@ -72,7 +86,7 @@ static time_t now_sec(bc_server *srv)
 static void conn_free(bc_conn *c)
 {
     bc_server *srv = c->srv;
-    if (c->pending.req)
+    if (c->pending.req || c->pending.cmd)
         bc_route_abort(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -482,6 +496,7 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
     bc_conn *c = xcalloc(1, sizeof *c);
     c->srv = srv;
     c->fd = fd;
+    c->loopback = sa_loopback(sa);
     c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, read_cb, c);
     c->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, write_cb, c);
     c->out = evbuffer_new();

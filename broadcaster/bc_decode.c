@@ -2,6 +2,7 @@
  * protobuf bodies are first reduced to one `fields` view, validated once by
  * the same rules, then packed by hand (seq and ts_ms are left to Redis). */
 #include "bc_decode.h"
+#include "bc_filter.h"
 #include "danmaku.pb-c.h"
 #include "utf8.h"
 #include <jansson.h>
@@ -360,6 +361,41 @@ static void put_body(dbuf *out, int kind, const fields *f)
     }
 }
 
+static void put_cstr(dbuf *b, unsigned field, const char *s)
+{
+    sfield f = { s, strlen(s), 1 };
+    put_str(b, field, &f);
+}
+
+/* Moderation fields after the body: flags (20, repeated) and risk (21). */
+static void put_verdict(dbuf *b, unsigned flags)
+{
+    if (flags & BC_FLAG_MASKED)
+        put_cstr(b, 20, "masked");
+    if (flags & BC_FLAG_KEYWORD)
+        put_cstr(b, 20, "keyword");
+    if (flags & BC_FLAG_CONTACT) {
+        put_cstr(b, 20, "contact");
+        put_cstr(b, 21, "contact");
+    }
+}
+
+/* Applies the text filter to a comment: 0 (f->text may now point to the
+ * masked text, *flags set) or -1 with err (422 blocked_word|contact_blocked). */
+static int filter_comment(const bc_limits *lim, fields *f, unsigned *flags, bc_err *err)
+{
+    bc_verdict v;
+    bc_filter_text(lim->filter, f->text.p, f->text.n, &v);
+    if (v.reject == 1)
+        return fail(err, 422, "blocked_word", "the text contains a blocked word");
+    if (v.reject == 2)
+        return fail(err, 422, "contact_blocked", "the text contains contact information");
+    f->text.p = v.text;
+    f->text.n = v.len;
+    *flags = v.flags;
+    return 0;
+}
+
 static void pack_event(int kind, const fields *f, bc_event *ev)
 {
     ev->kind = kind;
@@ -383,6 +419,7 @@ int bc_decode(int kind, int ctype, const char *body, size_t len,
     fields f;
     json_t *root = NULL;
     ProtobufCMessage *msg = NULL;
+    unsigned flags = 0;
     int rc = -1;
     memset(&f, 0, sizeof f);
     dbuf_reset(&ev->pb);
@@ -402,7 +439,10 @@ int bc_decode(int kind, int ctype, const char *body, size_t len,
     }
     if (validate(kind, &f, lim, err))
         goto out;
+    if (kind == BC_COMMENT && lim->filter && filter_comment(lim, &f, &flags, err))
+        goto out;
     pack_event(kind, &f, ev);
+    put_verdict(&ev->pb, flags);
     rc = 0;
 out:
     json_decref(root);

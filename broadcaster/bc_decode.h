@@ -24,8 +24,10 @@ enum bc_ctype { BC_CT_JSON = 0, BC_CT_PB = 1 };
 #define BC_SIZE_MIN 1
 #define BC_SIZE_MAX 100
 
+struct bc_filter;
 typedef struct bc_limits {
     size_t max_text_cps;         /* comment text, code points */
+    struct bc_filter *filter;    /* comment text filter (bc_filter.h), NULL: none */
 } bc_limits;
 
 /* A decoded, validated event. user_id and client_msg_id are copied out for
@@ -50,7 +52,10 @@ void bc_event_free(bc_event *e);
 /* Decodes body[0..len) of the given kind and content type. On success returns
  * 0 and fills ev (ev->pb is reset first). On failure returns -1 and fills err
  * (400 bad_json|bad_protobuf|missing_field|bad_field_type, 422 invalid_utf8|
- * empty_text|text_too_long|out_of_range|bad_value); ev->pb is then empty. */
+ * empty_text|text_too_long|out_of_range|bad_value|blocked_word|contact_blocked);
+ * ev->pb is then empty. With lim->filter, a comment's text is stored masked
+ * and the Event carries flags (20: "masked", "keyword", "contact") and risk
+ * (21: "contact") as the filter decides. */
 int bc_decode(int kind, int ctype, const char *body, size_t len,
               const bc_limits *lim, bc_event *ev, bc_err *err);
 

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_type { OPT_HOSTPORT, OPT_LONG, OPT_LEVEL };
+enum opt_type { OPT_HOSTPORT, OPT_LONG, OPT_LEVEL, OPT_STR, OPT_LIST, OPT_RATE, OPT_ONOFF,
+                OPT_CONTACT };
 
 typedef struct opt_def {
     const char *name, *arg, *def;
@@ -33,6 +34,36 @@ static const opt_def opt_table[] = {
       "seconds a (room, user_id, client_msg_id) is remembered for idempotent retries" },
     { "log-level", "LEVEL", "info", OPT_LEVEL, 0, 3, OFF(log_level), 0,
       "debug|info|warn|error" },
+    { "lexicon", "FILE[,FILE]", NULL, OPT_LIST, ':', sizeof ((bc_opts *)0)->lexicon,
+      OFF(lexicon), 0, "keyword lexicon (line: word[TAB category]); repeatable; "
+      "reloaded on SIGHUP [default: none, filter off]" },
+    { "allow-list", "FILE", NULL, OPT_STR, 0, sizeof ((bc_opts *)0)->allow_list,
+      OFF(allow_list), 0, "entries whose matches the filter suppresses (reloaded on SIGHUP)" },
+    { "kw-action", "CAT=ACTION", NULL, OPT_LIST, ',', sizeof ((bc_opts *)0)->kw_actions,
+      OFF(kw_actions), 0, "replace|reject|flag for a lexicon category (\"default\": "
+      "entries without one); repeatable [default: replace]" },
+    { "kw-separators", "CHARS", NULL, OPT_STR, 0, sizeof ((bc_opts *)0)->kw_separators,
+      OFF(kw_separators), OFF(kw_separators_set), "characters ignored inside matches "
+      "(\"\": none) [default: spaces, dots, common punctuation, zero-width]" },
+    { "contact-action", "ACTION", "flag", OPT_CONTACT, 0, 0, OFF(contact_action), 0,
+      "contact info in comments: flag (risk \"contact\")|reject (422)|off" },
+    { "auth-secret-file", "FILE", NULL, OPT_STR, 0, sizeof ((bc_opts *)0)->auth_secret_file,
+      OFF(auth_secret_file), 0, "HS256 secret: publishing and admin need a Bearer token "
+      "[default: none; admin API only from loopback]" },
+    { "rate-limits", "on|off", "on", OPT_ONOFF, 0, 0, OFF(rate_limits), 0,
+      "off: no default rate limit at all (slow mode, mutes and bans still apply)" },
+    { "rate-comments", "N/SEC|off", "20/30", OPT_RATE, 0, 0, OFF(rate[0]), 0,
+      "comments per user per room" },
+    { "rate-gifts", "N/SEC|off", "60/60", OPT_RATE, 0, 0, OFF(rate[1]), 0,
+      "gift requests per user per room" },
+    { "rate-likes", "N/SEC|off", "60/10", OPT_RATE, 0, 0, OFF(rate[2]), 0,
+      "like requests per user per room" },
+    { "rate-global-comments", "N/SEC|off", "60/30", OPT_RATE, 0, 0, OFF(rate_global[0]), 0,
+      "comments per user over all rooms" },
+    { "rate-global-gifts", "N/SEC|off", "200/60", OPT_RATE, 0, 0, OFF(rate_global[1]), 0,
+      "gift requests per user over all rooms" },
+    { "rate-global-likes", "N/SEC|off", "200/10", OPT_RATE, 0, 0, OFF(rate_global[2]), 0,
+      "like requests per user over all rooms" },
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
 
@@ -77,11 +108,70 @@ static int set_hostport(bc_opts *o, const opt_def *d, const char *v)
     return 0;
 }
 
+/* "N/SEC" (1..1000000 per 1..86400 s) or "off" into a bc_rate. */
+static int set_rate(bc_rate *r, const char *v)
+{
+    char *end;
+    if (!strcmp(v, "off")) {
+        r->cap = r->win_ms = 0;
+        return 0;
+    }
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end != '/' || n < 1 || n > 1000000)
+        return -1;
+    const char *w = end + 1;
+    long sec = strtol(w, &end, 10);
+    if (errno || end == w || *end || sec < 1 || sec > 86400)
+        return -1;
+    r->cap = n;
+    r->win_ms = sec * 1000;
+    return 0;
+}
+
+/* OPT_STR (replace) or OPT_LIST (append; commas also split) into a buffer
+ * of d->max bytes; d->min is the list separator. */
+static int set_str(bc_opts *o, const opt_def *d, const char *v)
+{
+    char *buf = (char *)o + d->off;
+    size_t have = d->type == OPT_LIST ? strlen(buf) : 0, n = strlen(v);
+    if (have + 1 + n >= (size_t)d->max || (d->type == OPT_LIST && !n))
+        return -1;
+    if (have)
+        buf[have++] = (char)d->min;
+    for (size_t i = 0; i <= n; i++)
+        buf[have + i] = d->type == OPT_LIST && v[i] == ',' ? (char)d->min : v[i];
+    if (d->off2)
+        *(int *)((char *)o + d->off2) = 1;
+    return 0;
+}
+
+static int set_word(int *out, const char *v, const char *const *words, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v, words[i])) {
+            *out = i;
+            return 0;
+        }
+    return -1;
+}
+
 static int set_value(bc_opts *o, const opt_def *d, const char *v)
 {
+    static const char *const onoff[] = { "off", "on" };
+    static const char *const contact[] = { "off", "flag", "reject" };
     char *end;
     long n;
     switch (d->type) {
+    case OPT_STR:
+    case OPT_LIST:
+        return set_str(o, d, v);
+    case OPT_RATE:
+        return set_rate((bc_rate *)((char *)o + d->off), v);
+    case OPT_ONOFF:
+        return set_word((int *)((char *)o + d->off), v, onoff, 2);
+    case OPT_CONTACT:
+        return set_word((int *)((char *)o + d->off), v, contact, 3);
     case OPT_HOSTPORT:
         return set_hostport(o, d, v);
     case OPT_LEVEL:
@@ -147,8 +237,11 @@ int bc_opts_parse(bc_opts *o, int argc, char **argv, FILE *out, FILE *err)
         }
         seen[d - opt_table] = 1;
     }
+    if (!o->rate_limits)
+        for (int k = 0; k < 3; k++)
+            o->rate[k].cap = o->rate_global[k].cap = 0;
     for (size_t i = 0; i < NOPTS; i++)
-        if (!opt_table[i].def && !seen[i]) {
+        if (!opt_table[i].def && opt_table[i].type == OPT_HOSTPORT && !seen[i]) {
             fprintf(err, "%s: --%s %s is required (try --help)\n", argv[0],
                     opt_table[i].name, opt_table[i].arg);
             return -1;

@@ -4,6 +4,11 @@
 #define BC_OPT_H
 #include <stdio.h>
 
+/* A token bucket: cap events per win_ms (cap 0: off). */
+typedef struct bc_rate { long cap, win_ms; } bc_rate;
+
+enum bc_contact_action { BC_CONTACT_OFF = 0, BC_CONTACT_FLAG, BC_CONTACT_REJECT };
+
 typedef struct bc_opts {
     char listen_host[256]; int listen_port;   /* --listen HOST:PORT (required) */
     char redis_host[256];  int redis_port;    /* --redis HOST:PORT (required) */
@@ -12,6 +17,14 @@ typedef struct bc_opts {
     long max_text_cps;     /* comment text limit, code points */
     long dedupe_window;    /* seconds a client_msg_id is remembered */
     int log_level;         /* LOG_* */
+    char lexicon[4096];    /* ':'-joined lexicon paths ("" = filter off) */
+    char allow_list[1024];
+    char kw_actions[1024]; /* "cat=action,..." */
+    char kw_separators[256]; int kw_separators_set;
+    int contact_action;    /* enum bc_contact_action */
+    char auth_secret_file[1024];   /* "" = no tokens required */
+    int rate_limits;       /* 0: every default bucket off (--rate-limits off) */
+    bc_rate rate[3], rate_global[3];   /* per kind (bc_kind): per room, global */
 } bc_opts;
 
 /* Parses argv into o (defaults first). Returns 0 to run, 1 if --help was

@@ -3,11 +3,15 @@
  * validated (bc_decode), handed to the sequencer (bc_seq) and answered only
  * from the sequencer's result: 200 with seq/epoch/ts_ms, or 503. */
 #include "bc_route.h"
+#include "auth.h"
+#include "bc_admin.h"
 #include "danmaku.pb-c.h"
 #include "dbuf.h"
 #include "jsonw.h"
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define PREFIX "/v1/rooms/"
 #define PREFIX_LEN (sizeof PREFIX - 1)
@@ -97,11 +101,30 @@ static void reply_result(bc_conn *c, const bc_pending *p, const bc_seq_result *r
     bc_conn_respond(c, 200, "application/json", dup, b->data, b->len);
 }
 
+/* 429 rate_limited / 403 muted|banned, with Retry-After when it is known. */
+static void reply_refused(bc_conn *c, const bc_seq_result *r)
+{
+    char extra[48] = "";
+    if (r->ms > 0)
+        snprintf(extra, sizeof extra, "Retry-After: %lld\r\n", (long long)((r->ms + 999) / 1000));
+    if (r->status == BC_SEQ_LIMITED)
+        bc_conn_error(c, 429, "rate_limited", "too many events from this user; retry later",
+                      extra);
+    else if (r->status == BC_SEQ_MUTED)
+        bc_conn_error(c, 403, "muted", "this user is muted in this room", extra[0] ? extra : NULL);
+    else
+        bc_conn_error(c, 403, "banned", "this user is banned", extra[0] ? extra : NULL);
+}
+
 static void seq_done(void *arg, const bc_seq_result *r)
 {
     bc_conn *c = arg;
     bc_pending *p = bc_conn_pending(c);
     p->req = NULL;
+    if (r->status >= BC_SEQ_LIMITED) {
+        reply_refused(c, r);
+        return;
+    }
     if (r->status == BC_SEQ_UNAVAILABLE) {
         bc_conn_error(c, 503, "redis_unavailable",
                       "the event could not be confirmed as stored; retry with the same client_msg_id",
@@ -124,15 +147,30 @@ static void publish(bc_conn *c, const http_request *h, int kind, const char *roo
                       "Content-Type must be application/json or application/x-protobuf", NULL);
         return;
     }
+    auth_claims *cl = &srv->claims;
+    int64_t now = (int64_t)time(NULL);
+    const http_header *az = http_find_header(h, "authorization");
+    int arc = srv->auth ? auth_request(srv->auth, az ? az->value : NULL, az ? az->value_len : 0,
+                                       now, room, room_len, NULL, 0, 0, cl) : AUTH_OK;
+    if (arc != AUTH_OK) {
+        bc_conn_error(c, auth_err_status(arc), auth_err_code(arc), auth_err_message(arc), NULL);
+        return;
+    }
     if (bc_decode(kind, ctype, body, len, &srv->lim, ev, &err) < 0) {
         bc_conn_error(c, err.status, err.code, err.msg, NULL);
+        return;
+    }
+    if (srv->auth &&
+        (arc = auth_check(cl, room, room_len, ev->user_id, ev->user_len, 0)) != AUTH_OK) {
+        bc_conn_error(c, auth_err_status(arc), auth_err_code(arc), auth_err_message(arc), NULL);
         return;
     }
     memcpy(p->room, room, room_len);
     p->room_len = room_len;
     p->accept_pb = accepts_pb(h);
     p->req = bc_seq_submit(srv->seq, room, room_len, kind_codes[kind], ev->user_id, ev->user_len,
-                           ev->cmid, ev->cmid_len, ev->pb.data, ev->pb.len, seq_done, c);
+                           ev->cmid, ev->cmid_len, ev->pb.data, ev->pb.len,
+                           srv->rate_spec[kind], seq_done, c);
     if (!p->req)
         bc_conn_error(c, 503, "redis_unavailable", "not connected to Redis", NULL);
 }
@@ -164,6 +202,8 @@ void bc_route_request(bc_conn *c, const http_request *h, const char *body, size_
         healthz(c, h);
         return;
     }
+    if (bc_admin_route(c, h, body, len))
+        return;
     int kind = match_publish(h, &room, &room_len);
     if (kind < 0) {
         bc_conn_error(c, 404, "not_found", "no such endpoint", NULL);
@@ -185,5 +225,8 @@ void bc_route_abort(bc_conn *c)
     bc_pending *p = bc_conn_pending(c);
     if (p->req)
         bc_seq_cancel(p->req);
+    if (p->cmd)
+        bc_seq_cmd_cancel(p->cmd);
     p->req = NULL;
+    p->cmd = NULL;
 }

@@ -5,6 +5,7 @@
 #include "bc_seq.h"
 #include "dbuf.h"
 #include "log.h"
+#include "limits_lua.h"
 #include "seq_lua.h"
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -17,7 +18,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
-#define FIELDS_PER_EVENT 5
+#define FIELDS_PER_EVENT 6      /* room kind user cmid event limits */
 #define HDR_ARGS 8              /* EVALSHA sha 0 retention window epoch F N */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
@@ -31,8 +32,8 @@ struct bc_seq_req {
     bc_seq_cb *cb;
     void *arg;
     char kind;
-    size_t room_len, user_len, cmid_len, ev_len;
-    char data[];                /* room | user | cmid | ev */
+    size_t room_len, user_len, cmid_len, ev_len, lim_len;
+    char data[];                /* room | user | cmid | ev | limits */
 };
 
 typedef struct batch {
@@ -54,6 +55,7 @@ struct bc_seq {
     int state;
     int was_up;                 /* for one log line per outage */
     char sha[41];
+    char *script;               /* seq.lua with limits.lua spliced in */
     bc_seq_req *head, *tail;
     int npending;
     struct event *flush_ev, *retry_ev, *watch_ev;
@@ -104,10 +106,19 @@ static void fail_batch(batch *b)
 /* One element of the script's reply: {status, seq, epoch, ts_ms}. */
 static int parse_one(const redisReply *e, bc_seq_result *res)
 {
+    static const char *const refusals[] = { "limited", "muted", "banned" };
     if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 ||
         e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_INTEGER ||
         e->element[2]->type != REDIS_REPLY_STRING || e->element[3]->type != REDIS_REPLY_INTEGER ||
-        e->element[2]->len >= sizeof res->epoch || e->element[1]->integer < 1)
+        e->element[2]->len >= sizeof res->epoch)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(e->element[0]->str, refusals[i])) {
+            res->status = BC_SEQ_LIMITED + i;
+            res->ms = e->element[1]->integer;
+            return 0;
+        }
+    if (e->element[1]->integer < 1)
         return -1;
     if (!strcmp(e->element[0]->str, "ok"))
         res->status = BC_SEQ_OK;
@@ -143,8 +154,10 @@ static void deliver(batch *b, const redisReply *reply)
         }
         if (res.status == BC_SEQ_OK)
             s->st.events++;
-        else
+        else if (res.status == BC_SEQ_DUP)
             s->st.dups++;
+        else
+            s->st.refused++;
         finish(b->reqs[i], &res);
     }
     free(b);
@@ -169,7 +182,7 @@ static int send_batch(bc_seq *s, batch *b)
 static void script_reload(bc_seq *s, batch *b)
 {
     b->tries++;
-    redisAsyncCommand(s->ac, NULL, NULL, "SCRIPT LOAD %b", seq_lua, strlen(seq_lua));
+    redisAsyncCommand(s->ac, NULL, NULL, "SCRIPT LOAD %b", s->script, strlen(s->script));
     if (send_batch(s, b) < 0)
         fail_batch(b);
 }
@@ -245,6 +258,7 @@ static void fill_args(bc_seq *s, batch *b)
         a[2] = r->data + r->room_len;                        al[2] = r->user_len;
         a[3] = a[2] + r->user_len;                           al[3] = r->cmid_len;
         a[4] = a[3] + r->cmid_len;                           al[4] = r->ev_len;
+        a[5] = a[4] + r->ev_len;                             al[5] = r->lim_len;
     }
 }
 
@@ -288,11 +302,13 @@ static void send_full_batch(bc_seq *s)
 
 bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kind,
                           const char *user, size_t user_len, const char *cmid, size_t cmid_len,
-                          const void *ev, size_t ev_len, bc_seq_cb *cb, void *arg)
+                          const void *ev, size_t ev_len, const char *limits,
+                          bc_seq_cb *cb, void *arg)
 {
     if (s->state != S_READY)
         return NULL;
-    bc_seq_req *r = xmalloc(sizeof *r + room_len + user_len + cmid_len + ev_len);
+    size_t lim_len = strlen(limits);
+    bc_seq_req *r = xmalloc(sizeof *r + room_len + user_len + cmid_len + ev_len + lim_len);
     r->next = NULL;
     r->cb = cb;
     r->arg = arg;
@@ -301,10 +317,12 @@ bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kin
     r->user_len = user_len;
     r->cmid_len = cmid_len;
     r->ev_len = ev_len;
+    r->lim_len = lim_len;
     memcpy(r->data, room, room_len);
     memcpy(r->data + room_len, user, user_len);
     memcpy(r->data + room_len + user_len, cmid, cmid_len);
     memcpy(r->data + room_len + user_len + cmid_len, ev, ev_len);
+    memcpy(r->data + room_len + user_len + cmid_len + ev_len, limits, lim_len);
     if (s->tail)
         s->tail->next = r;
     else
@@ -320,6 +338,48 @@ bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kin
 void bc_seq_cancel(bc_seq_req *r)
 {
     r->cb = NULL;
+}
+
+/* ---- plain commands (admin API) -------------------------------------- */
+
+struct bc_seq_cmd {
+    bc_seq_cmd_cb *cb;
+    void *arg;
+};
+
+static void cmd_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+    bc_seq_cmd *c = privdata;
+    redisReply *reply = r;
+    long long v = 0;
+    int ok = reply && reply->type != REDIS_REPLY_ERROR;
+    if (ok && reply->type == REDIS_REPLY_INTEGER)
+        v = reply->integer;
+    if (reply && !ok)
+        LOGW("seq", "admin command failed: %.200s", reply->str);
+    if (c->cb)
+        c->cb(c->arg, ok ? 0 : -1, v);
+    free(c);
+}
+
+bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                           bc_seq_cmd_cb *cb, void *arg)
+{
+    if (s->state != S_READY || !s->ac)
+        return NULL;
+    bc_seq_cmd *c = xmalloc(sizeof *c);
+    c->cb = cb;
+    c->arg = arg;
+    if (redisAsyncCommandArgv(s->ac, cmd_cb, c, argc, argv, argvlen) != REDIS_OK) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void bc_seq_cmd_cancel(bc_seq_cmd *c)
+{
+    c->cb = NULL;
 }
 
 /* ---- the link ----------------------------------------------------------- */
@@ -383,7 +443,7 @@ static void connect_cb(const redisAsyncContext *cac, int status)
         return;
     }
     set_state(s, S_LOADING);
-    redisAsyncCommand(ac, load_cb, s, "SCRIPT LOAD %b", seq_lua, strlen(seq_lua));
+    redisAsyncCommand(ac, load_cb, s, "SCRIPT LOAD %b", s->script, strlen(s->script));
 }
 
 static void disconnect_cb(const redisAsyncContext *cac, int status)
@@ -431,12 +491,29 @@ static void watch_cb(evutil_socket_t fd, short what, void *arg)
         drop_link(s, "connect timeout");
 }
 
+/* seq.lua with the functions of limits.lua (everything before its
+ * standalone entry) in place of the --@@LIMITS@@ line: one source for each. */
+static char *build_script(void)
+{
+    static const char mark[] = "--@@LIMITS@@\n", stop[] = "-- Standalone entry";
+    const char *m = strstr(seq_lua, mark), *e = strstr(limits_lua, stop);
+    if (!m || !e)
+        abort();                /* the build embeds both files: cannot happen */
+    dbuf b;
+    dbuf_init(&b);
+    dbuf_append(&b, seq_lua, (size_t)(m - seq_lua));
+    dbuf_append(&b, limits_lua, (size_t)(e - limits_lua));
+    dbuf_puts(&b, m + sizeof mark - 1);
+    return b.data;              /* NUL-terminated */
+}
+
 bc_seq *bc_seq_new(struct event_base *base, const bc_seq_conf *conf)
 {
     bc_seq *s = xcalloc(1, sizeof *s);
     struct timeval sec = { 1, 0 };
     s->base = base;
     s->host = xstrdup(conf->host);
+    s->script = build_script();
     s->port = conf->port;
     s->retention = conf->retention;
     s->window = conf->dedupe_window;
@@ -468,6 +545,7 @@ void bc_seq_free(bc_seq *s)
     event_free(s->retry_ev);
     event_free(s->watch_ev);
     free(s->host);
+    free(s->script);
     free(s);
 }
 

@@ -14,6 +14,9 @@ enum bc_seq_status {
     BC_SEQ_OK = 0,          /* sequenced now */
     BC_SEQ_DUP,             /* a retry: seq/epoch/ts_ms of the first publish */
     BC_SEQ_UNAVAILABLE,     /* not stored as far as we know (link down or error) */
+    BC_SEQ_LIMITED,         /* refused, nothing stored: rate limit; ms = wait */
+    BC_SEQ_MUTED,           /* refused: muted in the room; ms = TTL or -1 */
+    BC_SEQ_BANNED,          /* refused: banned everywhere; ms = TTL or -1 */
 };
 
 typedef struct bc_seq_result {
@@ -21,6 +24,7 @@ typedef struct bc_seq_result {
     uint64_t seq;
     char epoch[17];
     int64_t ts_ms;
+    int64_t ms;             /* LIMITED/MUTED/BANNED: see above */
 } bc_seq_result;
 
 typedef void bc_seq_cb(void *arg, const bc_seq_result *r);
@@ -35,7 +39,7 @@ typedef struct bc_seq_conf {
 } bc_seq_conf;
 
 typedef struct bc_seq_stats {
-    uint64_t calls, events, dups, unavailable, redis_errors, reconnects;
+    uint64_t calls, events, dups, refused, unavailable, redis_errors, reconnects;
 } bc_seq_stats;
 
 /* Creates the client and starts connecting (non-blocking). conf->host is
@@ -49,14 +53,27 @@ int bc_seq_ready(const bc_seq *s);
 const bc_seq_stats *bc_seq_get_stats(const bc_seq *s);
 
 /* Queues one event for sequencing. kind is 'c', 'g' or 'l'; cmid may be
- * empty (no dedupe); ev is the packed Event without seq/ts_ms. All bytes are
- * copied. cb(arg, result) runs exactly once, later, from the event loop —
+ * empty (no dedupe); ev is the packed Event without seq/ts_ms; limits is the
+ * rate spec "<room_cap> <room_window_ms> <global_cap> <global_window_ms>"
+ * (caps 0: off; bans, mutes and slow mode are checked in any case). All
+ * bytes are copied. cb(arg, result) runs exactly once, later, from the event loop —
  * never from inside this call — unless the request is cancelled. Returns
  * NULL (and never calls cb) when the link is not ready: answer 503. */
 bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kind,
                           const char *user, size_t user_len, const char *cmid, size_t cmid_len,
-                          const void *ev, size_t ev_len, bc_seq_cb *cb, void *arg);
+                          const void *ev, size_t ev_len, const char *limits,
+                          bc_seq_cb *cb, void *arg);
 /* The callback of r will not run (the event may still be sequenced). */
 void bc_seq_cancel(bc_seq_req *r);
+
+/* One plain Redis command on the same link (admin API: mutes, bans, slow
+ * mode). argv is copied. cb(arg, 0 | -1 on error or lost link, integer
+ * reply or 0) runs exactly once, later, unless cancelled. NULL (cb never
+ * runs) when the link is not ready. */
+typedef struct bc_seq_cmd bc_seq_cmd;
+typedef void bc_seq_cmd_cb(void *arg, int rc, long long integer);
+bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                           bc_seq_cmd_cb *cb, void *arg);
+void bc_seq_cmd_cancel(bc_seq_cmd *c);
 
 #endif

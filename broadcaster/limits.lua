@@ -38,9 +38,16 @@ local function dm_bucket_wait(tokens, cost, cap, win)
   return ms
 end
 
--- "<cap>/<win>" override from dm:{R}:limits, or the defaults
+-- "<cap>/<win>" override from dm:{R}:limits, or the defaults; read once
+-- per room and kind per script call (a hot room's batch costs one HGET)
+local dm_overrides = {}
 local function dm_room_params(room, kind, cap, win)
-  local o = redis.call('HGET', 'dm:{' .. room .. '}:limits', kind)
+  local ck = kind .. room
+  local o = dm_overrides[ck]
+  if o == nil then
+    o = redis.call('HGET', 'dm:{' .. room .. '}:limits', kind)
+    dm_overrides[ck] = o
+  end
   if o then
     local c, w = string.match(o, '^(%d+)/(%d+)$')
     if c then return tonumber(c), tonumber(w) end
@@ -52,10 +59,11 @@ end
 -- {status, ms}: {'banned', ttl_ms}, {'muted', ttl_ms} (ttl -1: no expiry) or
 -- {'limited', retry_after_ms}. Nothing is charged unless both buckets allow.
 local function dm_limits_check(room, kind, user, now_ms, rcap, rwin, gcap, gwin, cost)
-  local ban = 'dm:ban:' .. user
-  if redis.call('EXISTS', ban) == 1 then return {'banned', redis.call('PTTL', ban)} end
-  local mute = 'dm:{' .. room .. '}:mute:' .. user
-  if redis.call('EXISTS', mute) == 1 then return {'muted', redis.call('PTTL', mute)} end
+  local ban, mute = 'dm:ban:' .. user, 'dm:{' .. room .. '}:mute:' .. user
+  if redis.call('EXISTS', ban, mute) > 0 then     -- one command in the common case
+    if redis.call('EXISTS', ban) == 1 then return {'banned', redis.call('PTTL', ban)} end
+    return {'muted', redis.call('PTTL', mute)}
+  end
   rcap, rwin = dm_room_params(room, kind, rcap, rwin)
   local rkey = 'dm:{' .. room .. '}:rl:' .. kind .. ':' .. user
   local gkey = 'dm:rl:' .. kind .. ':' .. user

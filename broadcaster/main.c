@@ -2,7 +2,9 @@
  * wires the HTTP server (bc_conn/bc_route) to the Redis sequencer (bc_seq) on
  * one libevent loop, logs a stats line every 10 s, and exits cleanly (every
  * allocation freed) on SIGTERM/SIGINT. */
+#include "auth.h"
 #include "bc_conn.h"
+#include "bc_filter.h"
 #include "bc_opt.h"
 #include "bc_seq.h"
 #include "log.h"
@@ -18,7 +20,49 @@ typedef struct app {
     bc_server srv;
     bc_server_stats last_srv;
     bc_seq_stats last_seq;
+    bc_filter filter;
 } app;
+
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+    app *a = arg;
+    LOGI("main", "SIGHUP: reloading the lexicon");
+    bc_filter_reload(&a->filter);
+}
+
+/* "<rcap> <rwin_ms> <gcap> <gwin_ms>" per kind for seq.lua (caps 0: off). */
+static void rate_specs(bc_server *srv, const bc_opts *o)
+{
+    for (int k = 0; k < 3; k++)
+        snprintf(srv->rate_spec[k], sizeof srv->rate_spec[k], "%ld %ld %ld %ld",
+                 o->rate[k].cap, o->rate[k].win_ms, o->rate_global[k].cap,
+                 o->rate_global[k].win_ms);
+}
+
+/* Filter and token key; 0 or -1 (logged). */
+static int load_protection(app *a, const bc_opts *o)
+{
+    if (bc_filter_init(&a->filter, o) < 0)
+        return -1;
+    a->srv.filter = &a->filter;
+    a->srv.lim.filter = &a->filter;
+    if (o->auth_secret_file[0]) {
+        char err[256];
+        a->srv.auth = auth_key_load(o->auth_secret_file, 30, err, sizeof err);
+        if (!a->srv.auth) {
+            LOGE("main", "--auth-secret-file: %s", err);
+            return -1;
+        }
+    }
+    rate_specs(&a->srv, o);
+    LOGI("main", "protection: lexicon %s, contact %s, tokens %s, rate c=%s g=%s l=%s",
+         o->lexicon[0] ? "on" : "off",
+         o->contact_action == BC_CONTACT_OFF ? "off" :
+         o->contact_action == BC_CONTACT_FLAG ? "flag" : "reject",
+         a->srv.auth ? "required" : "off (admin API: loopback only)",
+         a->srv.rate_spec[0], a->srv.rate_spec[1], a->srv.rate_spec[2]);
+    return 0;
+}
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -34,12 +78,13 @@ static void stats_cb(evutil_socket_t fd, short what, void *arg)
     const bc_server_stats *cur = &a->srv.st, *last = &a->last_srv;
     const bc_seq_stats *sc = bc_seq_get_stats(a->srv.seq), *sl = &a->last_seq;
     unsigned long long calls = sc->calls - sl->calls, evs = sc->events - sl->events;
-    unsigned long long dups = sc->dups - sl->dups;
-    LOGI("stats", "%ds: requests=%llu events=%llu dups=%llu (%.0f/s) calls=%llu avg_batch=%.1f "
+    unsigned long long dups = sc->dups - sl->dups, refused = sc->refused - sl->refused;
+    LOGI("stats", "%ds: requests=%llu events=%llu dups=%llu refused=%llu (%.0f/s) calls=%llu "
+         "avg_batch=%.1f "
          "2xx=%llu 4xx=%llu 503=%llu 5xx=%llu conns=%zu new_conns=%llu conn_errors=%llu "
          "redis_errors=%llu reconnects=%llu redis=%s",
-         STATS_SEC, D(requests), evs, dups, (double)evs / STATS_SEC, calls,
-         calls ? (double)(evs + dups) / calls : 0.0, D(st2xx), D(st4xx), D(st503), D(st5xx),
+         STATS_SEC, D(requests), evs, dups, refused, (double)evs / STATS_SEC, calls,
+         calls ? (double)(evs + dups + refused) / calls : 0.0, D(st2xx), D(st4xx), D(st503), D(st5xx),
          a->srv.nconns, D(conns), D(conn_errors),
          (unsigned long long)(sc->redis_errors - sl->redis_errors),
          (unsigned long long)(sc->reconnects - sl->reconnects),
@@ -56,14 +101,16 @@ static int run(app *a, const bc_opts *o)
     a->srv.base = a->base;
     a->srv.opts = o;
     a->srv.lim.max_text_cps = (size_t)o->max_text_cps;
-    if (bc_server_listen(&a->srv) < 0)
+    if (load_protection(a, o) < 0 || bc_server_listen(&a->srv) < 0)
         return 1;
     a->srv.seq = bc_seq_new(a->base, &sc);
     struct event *sigterm = evsignal_new(a->base, SIGTERM, on_signal, a);
     struct event *sigint = evsignal_new(a->base, SIGINT, on_signal, a);
+    struct event *sighup = evsignal_new(a->base, SIGHUP, on_sighup, a);
     struct event *stats = event_new(a->base, -1, EV_PERSIST, stats_cb, a);
     evsignal_add(sigterm, NULL);
     evsignal_add(sigint, NULL);
+    evsignal_add(sighup, NULL);
     event_add(stats, &stats_tv);
     LOGI("main", "listening on %s:%d, redis %s:%d, retention %ld, max body %ld, "
          "max text %ld, dedupe window %lds", o->listen_host, o->listen_port, o->redis_host,
@@ -83,6 +130,7 @@ static int run(app *a, const bc_opts *o)
     bc_server_close(&a->srv);
     event_free(sigterm);
     event_free(sigint);
+    event_free(sighup);
     event_free(stats);
     return 0;
 }
@@ -104,6 +152,8 @@ int main(int argc, char **argv)
         return 1;
     }
     rc = run(&a, &o);
+    bc_filter_free(&a.filter);
+    auth_key_free(a.srv.auth);
     if (a.srv.lis || a.srv.conns)
         bc_server_close(&a.srv);
     event_base_free(a.base);

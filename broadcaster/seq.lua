@@ -13,11 +13,18 @@
 --   3 epoch candidate (16 hex chars)      4 F = fields per event (>= 5)
 --   5 N = number of events
 --   then N groups of F fields: room, kind ("c"|"g"|"l"), user_id,
---   client_msg_id ("" = none), Event bytes (protobuf, without seq/ts_ms).
---   Fields 6.. of a group are reserved for later checks (rate limits, mutes).
+--   client_msg_id ("" = none), Event bytes (protobuf, without seq/ts_ms),
+--   and with F >= 6: the rate limits "<room_cap> <room_window_ms> <global_cap>
+--   <global_window_ms>" (caps 0 = that bucket off); fields 7.. are ignored.
+--   With F = 5 no ban, mute or rate check is made (the pre-issue-5 contract).
 -- Reply: N entries in order, each {status, seq, epoch, ts_ms}:
---   "ok"  sequenced now;  "dup"  an earlier publish (its seq, epoch, ts_ms).
---   Later checks add statuses ("limited", "muted") with their own fields.
+--   "ok"  sequenced now;  "dup"  an earlier publish (its seq, epoch, ts_ms);
+--   "banned" | "muted" | "limited": refused, nothing stored, the client_msg_id
+--   not consumed; then {status, ms, "", 0} where ms is the ban/mute TTL (-1:
+--   no expiry) or the wait until the bucket allows one event (Retry-After).
+-- The checks (limits.lua, spliced in below at build of the script by
+-- bc_seq.c) run after the dedupe claim, so a retry of a stored event is
+-- answered "dup" uncharged; a refused event releases its claim.
 
 -- numbers that only go back to Redis stay strings: Lua formats numbers with
 -- printf("%.14g"), which was a large share of the script's cost
@@ -71,10 +78,23 @@ local function room_state(room)
   return st
 end
 
+--@@LIMITS@@
+
+-- "<rcap> <rwin> <gcap> <gwin>" -> numbers, parsed once per distinct spec
+local specs = {}
+local function spec_of(s)
+  local p = specs[s]
+  if p then return p end
+  local a, b2, c, d = string.match(s, '^(%d+) (%d+) (%d+) (%d+)$')
+  p = {tonumber(a) or 0, tonumber(b2) or 0, tonumber(c) or 0, tonumber(d) or 0}
+  specs[s] = p
+  return p
+end
+
 local replies = {}
 for i = 0, N - 1 do
   local b = 5 + i * F
-  local room, user, cmid, ev = ARGV[b + 1], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
+  local room, kind, user, cmid, ev = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
   local st = room_state(room)
   local seq = st.seq + 1
   local seq_str = string.format('%d', seq)
@@ -85,9 +105,17 @@ for i = 0, N - 1 do
     dup = redis.call('SET', ddkey, seq_str .. ':' .. st.epoch .. ':' .. now_str,
                      'NX', 'GET', 'EX', window)
   end
+  local refused
+  if not dup and F >= 6 then
+    local p = spec_of(ARGV[b + 6])
+    refused = dm_limits_check(room, kind, user, now_ms, p[1], p[2], p[3], p[4], 1)
+    if refused and ddkey then redis.call('DEL', ddkey) end
+  end
   if dup then
     local s, e, ts = string.match(dup, '^(%d+):([^:]+):(%d+)$')
     replies[#replies + 1] = {'dup', tonumber(s), e, tonumber(ts)}
+  elseif refused then
+    replies[#replies + 1] = {refused[1], refused[2], '', 0}
   else
     local bytes = ev .. '\8' .. varint(seq) .. ts_field
     local r = redis.pcall('XADD', st.stream, 'MAXLEN', retention, seq_str .. '-0', 'e', bytes)

@@ -71,7 +71,7 @@ redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$TMP/redis" --save "" --app
   --protected-mode no --logfile "$TMP/redis.log" >/dev/null 2>&1 &
 PIDS+=($!); REDIS_PID=$!
 for i in $(seq 1 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-"$BIN/broadcaster" --listen 127.0.0.1:$BPORT --redis 127.0.0.1:$RPORT --log-level warn 2>"$TMP/broadcaster.log" &
+"$BIN/broadcaster" --listen 127.0.0.1:$BPORT --redis 127.0.0.1:$RPORT --log-level warn --rate-limits off 2>"$TMP/broadcaster.log" &
 PIDS+=($!); BC_PID=$!
 wait_http "$BPORT" /healthz || { log "broadcaster did not come up"; cat "$TMP/broadcaster.log" >&2; exit 1; }
 log "redis :$RPORT (pid $REDIS_PID), broadcaster :$BPORT (pid $BC_PID)"

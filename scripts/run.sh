@@ -8,6 +8,12 @@ REDIS_PORT=${REDIS_PORT:-6399}
 BC_PORT=${BC_PORT:-8080}
 EDGE_PORT=${EDGE_PORT:-8081}
 WORKERS=${WORKERS:-1}
+# the Chinese lexicon (keyword filter, replace) when the shared data is present
+LEX=../shared/data/lexicon/zh
+BC_ARGS=${BC_ARGS:-}
+if [ -z "$BC_ARGS" ] && [ -f "$LEX/houbb_sensitive_word_dict.txt" ]; then
+  BC_ARGS="--lexicon $LEX/houbb_sensitive_word_dict.txt --allow-list $LEX/houbb_sensitive_word_allow.txt"
+fi
 RUN=$(mktemp -d /tmp/danmaku-run-XXXXXX)
 pids=()
 stop() {
@@ -26,7 +32,7 @@ done
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN" --save "" --appendonly no \
   --logfile "$RUN/redis.log" & pids+=($!)
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-bin/broadcaster --listen 127.0.0.1:$BC_PORT --redis 127.0.0.1:$REDIS_PORT 2>"$RUN/broadcaster.log" & pids+=($!)
+bin/broadcaster --listen 127.0.0.1:$BC_PORT --redis 127.0.0.1:$REDIS_PORT $BC_ARGS 2>"$RUN/broadcaster.log" & pids+=($!)
 bin/edge --listen 127.0.0.1:$EDGE_PORT --redis 127.0.0.1:$REDIS_PORT --workers "$WORKERS" 2>"$RUN/edge.log" & pids+=($!)
 for _ in $(seq 100); do
   curl -fs "http://127.0.0.1:$BC_PORT/healthz" >/dev/null 2>&1 &&

@@ -36,7 +36,7 @@ def check_san(text):
 
 @test
 def test_bench_small_run_complete(st):
-    st.redis(); b = st.broadcaster(); e = st.edge("--workers", "2")
+    st.redis(); b = st.broadcaster("--rate-limits", "off"); e = st.edge("--workers", "2")
     out = os.path.join(st.dir, "bench.json")
     prefix = "tb%d-" % random.randrange(10**6)
     argv = bench_argv(st, b, e, out, prefix, ["--format", "json", "--plot", os.path.join(st.dir, "p")])
@@ -72,7 +72,7 @@ def test_bench_small_run_complete(st):
 
 @test
 def test_bench_reports_lost_viewers(st):
-    st.redis(); b = st.broadcaster(); e = st.edge("--workers", "2")
+    st.redis(); b = st.broadcaster("--rate-limits", "off"); e = st.edge("--workers", "2")
     out = os.path.join(st.dir, "bench.json")
     argv = bench_argv(st, b, e, out, "tl%d-" % random.randrange(10**6), ["--format", "pb", "--compress", "zstd"])
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=run_env())

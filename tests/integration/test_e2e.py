@@ -133,8 +133,8 @@ c_viewer.n = 0
 @test
 def test_three_rooms_two_broadcasters_two_workers(st):
     st.redis()
-    b1 = st.broadcaster()
-    b2 = st.broadcaster()
+    b1 = st.broadcaster("--rate-limits", "off")
+    b2 = st.broadcaster("--rate-limits", "off")
     e = st.edge("--workers", "2")
     events = make_events(1000)
     per_room = {r: sum(1 for ev in events if ev[0] == r) for r in ROOMS}

@@ -155,7 +155,7 @@ async def finish(viewers, tasks):
 def test_redis_killed_and_restarted_on_its_data(st):
     r = st.redis(appendonly=True)
     port = r.port
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     e = st.edge("--workers", "2")
 
     async def go():
@@ -191,7 +191,7 @@ def test_redis_killed_and_restarted_on_its_data(st):
 def test_redis_restarted_empty_changes_epoch(st):
     r = st.redis()
     port = r.port
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     e = st.edge()
 
     async def go():
@@ -229,7 +229,7 @@ def test_redis_restarted_empty_changes_epoch(st):
 @test
 def test_edge_worker_sigkill_viewers_resume(st):
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     e = st.edge("--workers", "2")
 
     async def go():
@@ -265,8 +265,8 @@ def test_edge_worker_sigkill_viewers_resume(st):
 @test
 def test_broadcaster_sigkill_mid_publish(st):
     st.redis()
-    b1 = st.broadcaster()
-    b2 = st.broadcaster()
+    b1 = st.broadcaster("--rate-limits", "off")
+    b2 = st.broadcaster("--rate-limits", "off")
     e = st.edge()
 
     async def go():

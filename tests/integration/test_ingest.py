@@ -166,7 +166,7 @@ BAD_CASES = [
 @test
 def test_bad_input_sequences_nothing(st):
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     rc = st.rc()
     s, _ = pub_json(b.port, "r1", "comments", comment("first"))
     assert s == 200
@@ -204,7 +204,7 @@ def test_bad_input_sequences_nothing(st):
 @test
 def test_limits_are_configurable(st):
     st.redis()
-    b = st.broadcaster("--max-body", "200", "--max-text-cps", "5")
+    b = st.broadcaster("--rate-limits", "off", "--max-body", "200", "--max-text-cps", "5")
     rc = st.rc()
     assert pub_json(b.port, "r", "comments", comment("一二三四五"))[0] == 200
     s, rep = pub_json(b.port, "r", "comments", comment("一二三四五六"))
@@ -228,7 +228,7 @@ def check_event(ev, seq, user, nick=None):
 @test
 def test_publish_json_and_protobuf(st):
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     rc = st.rc()
     sub = Sub(st.redis_port, "live")
     text = '前方高能 🎉 "quoted" \\ </script>'
@@ -283,7 +283,7 @@ def test_publish_json_and_protobuf(st):
 @test
 def test_retention_caps_stream(st):
     st.redis()
-    b = st.broadcaster("--retention", "5")
+    b = st.broadcaster("--rate-limits", "off", "--retention", "5")
     rc = st.rc()
     c = httpc.HTTPConnection("127.0.0.1", b.port, timeout=10)
     for i in range(12):
@@ -298,7 +298,7 @@ def test_retention_caps_stream(st):
 @test
 def test_script_flushed_is_reloaded(st):
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     rc = st.rc()
     assert pub_json(b.port, "nf", "likes", {"user_id": "u", "count": 1})[0] == 200
     for i in range(3):
@@ -311,7 +311,7 @@ def test_script_flushed_is_reloaded(st):
 @test
 def test_sequencer_error_answers_503_and_stores_nothing(st):
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     rc = st.rc()
     for i in range(3):
         assert pub_json(b.port, "bad", "likes", {"user_id": "u", "count": 1})[0] == 200
@@ -360,7 +360,7 @@ def read_responses(sock, n, timeout=10):
 @test
 def test_keepalive_and_pipelining(st):
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     # many requests on one keep-alive connection
     c = httpc.HTTPConnection("127.0.0.1", b.port, timeout=10)
     for i in range(200):
@@ -488,7 +488,7 @@ def garbage_inputs(rnd):
 def test_garbage_does_not_disturb_others(st):
     import random
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     rc = st.rc()
     acks, errors = [], []
     items = [comment("steady %d" % i, client_msg_id="s%d" % i) for i in range(300)]
@@ -546,7 +546,7 @@ def check_gapfree(rc, room, acks, n):
 @test
 def test_two_broadcasters_one_room_gapfree(st):
     st.redis()
-    bs = [st.broadcaster(), st.broadcaster()]
+    bs = [st.broadcaster("--rate-limits", "off"), st.broadcaster("--rate-limits", "off")]
     rc = st.rc()
     acks, errors, threads = [], [], []
     per = 150
@@ -570,7 +570,7 @@ def test_two_broadcasters_one_room_gapfree(st):
 def test_two_broadcasters_many_rooms_gapfree(st):
     """Batches mixing rooms: every room still gets its own gap-free 1..N."""
     st.redis()
-    bs = [st.broadcaster(), st.broadcaster()]
+    bs = [st.broadcaster("--rate-limits", "off"), st.broadcaster("--rate-limits", "off")]
     rc = st.rc()
     rooms = ["m-%d" % i for i in range(5)]
     results = {r: ([], []) for r in rooms}
@@ -598,7 +598,7 @@ def test_many_connections_full_batches(st):
     """Hundreds of requests ready in one loop iteration: full batches of 64
     go out at once, the rest at idle; every request answered, gap-free."""
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     rc = st.rc()
     socks = [socket.create_connection(("127.0.0.1", b.port)) for _ in range(300)]
     for rnd in range(3):
@@ -618,8 +618,8 @@ def test_many_connections_full_batches(st):
 @test
 def test_idempotent_retries(st):
     st.redis()
-    b = st.broadcaster("--dedupe-window", "2")
-    b2 = st.broadcaster("--dedupe-window", "2")
+    b = st.broadcaster("--rate-limits", "off", "--dedupe-window", "2")
+    b2 = st.broadcaster("--rate-limits", "off", "--dedupe-window", "2")
     rc = st.rc()
     s, first = pub_json(b.port, "idem", "comments", comment("once", client_msg_id="abc-1"))
     assert s == 200 and first["seq"] == 1 and "duplicate" not in first
@@ -729,7 +729,7 @@ def check_acked_once(rc, room, acks):
 def test_redis_killed_and_restarted(st):
     r = st.redis(appendonly=True)
     port = r.port
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     rc = st.rc()
     s, first = pub_json(b.port, "f", "comments", comment("before"))
     assert s == 200
@@ -774,7 +774,7 @@ def test_redis_killed_and_restarted(st):
 def test_redis_restarted_empty_new_epoch(st):
     r = st.redis()
     port = r.port
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     s, first = pub_json(b.port, "e", "comments", comment("old life"))
     assert s == 200 and first["seq"] == 1
     r.kill()
@@ -790,7 +790,7 @@ def test_redis_restarted_empty_new_epoch(st):
 @test
 def test_broadcaster_sigkill_under_load(st):
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     rc = st.rc()
     load = Load(b.port, "k", n_threads=6)
     wait_until(lambda: len(load.acks) > 300, 20, what="load")
@@ -802,7 +802,7 @@ def test_broadcaster_sigkill_under_load(st):
     stored = check_acked_once(rc, "k", load.acks)
     assert len(stored) >= len(load.acks)
     # a fresh broadcaster; clients retry what got no answer, with the same ids
-    b2 = st.broadcaster()
+    b2 = st.broadcaster("--rate-limits", "off")
     acked = {body["client_msg_id"] for _, body in load.acks}
     retry = [body for body in load.sent if body["client_msg_id"] not in acked]
     racks, errors = [], []
@@ -817,7 +817,7 @@ def test_broadcaster_sigkill_under_load(st):
 @test
 def test_sigterm_under_load_exits_clean(st):
     st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     rc = st.rc()
     load = Load(b.port, "t", n_threads=6)
     wait_until(lambda: len(load.acks) > 200, 20, what="load")
@@ -830,7 +830,7 @@ def test_sigterm_under_load_exits_clean(st):
 @test
 def test_redis_stalled_answers_503(st):
     r = st.redis()
-    b = st.broadcaster()
+    b = st.broadcaster("--rate-limits", "off")
     assert pub_json(b.port, "s", "likes", {"user_id": "u", "count": 1})[0] == 200
     r.signal(signal.SIGSTOP)
     try:
