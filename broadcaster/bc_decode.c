@@ -2,7 +2,6 @@
  * protobuf bodies are first reduced to one `fields` view, validated once by
  * the same rules, then packed by hand (seq and ts_ms are left to Redis). */
 #include "bc_decode.h"
-#include "bc_filter.h"
 #include "danmaku.pb-c.h"
 #include "utf8.h"
 #include <jansson.h>
@@ -385,7 +384,7 @@ static void put_verdict(dbuf *b, unsigned flags)
 static int filter_comment(const bc_limits *lim, fields *f, unsigned *flags, bc_err *err)
 {
     bc_verdict v;
-    bc_filter_text(lim->filter, f->text.p, f->text.n, &v);
+    lim->filter(lim->filter_ctx, f->text.p, f->text.n, &v);
     if (v.reject == 1)
         return fail(err, 422, "blocked_word", "the text contains a blocked word");
     if (v.reject == 2)

@@ -24,10 +24,24 @@ enum bc_ctype { BC_CT_JSON = 0, BC_CT_PB = 1 };
 #define BC_SIZE_MIN 1
 #define BC_SIZE_MAX 100
 
-struct bc_filter;
+#define BC_FLAG_MASKED  (1u << 0)   /* the text was masked by the keyword filter */
+#define BC_FLAG_KEYWORD (1u << 1)   /* a flag-action keyword matched */
+#define BC_FLAG_CONTACT (1u << 2)   /* contact info detected (risk "contact") */
+
+/* A text filter's verdict on one comment text. */
+typedef struct bc_verdict {
+    int reject;                 /* 0, or 1 = blocked_word, 2 = contact_blocked */
+    unsigned flags;             /* BC_FLAG_* */
+    const char *text;           /* the text to store (masked or the input) */
+    size_t len;                 /* valid until the filter's next call */
+} bc_verdict;
+/* Fills v for text[0..len) (valid UTF-8). bc_filter_cb is the real one. */
+typedef void bc_text_filter(void *ctx, const char *text, size_t len, bc_verdict *v);
+
 typedef struct bc_limits {
     size_t max_text_cps;         /* comment text, code points */
-    struct bc_filter *filter;    /* comment text filter (bc_filter.h), NULL: none */
+    bc_text_filter *filter;      /* comment text filter, NULL: none */
+    void *filter_ctx;
 } bc_limits;
 
 /* A decoded, validated event. user_id and client_msg_id are copied out for

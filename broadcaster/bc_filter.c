@@ -59,6 +59,11 @@ void bc_filter_free(bc_filter *f)
     kw_result_free(&f->res);
 }
 
+void bc_filter_cb(void *ctx, const char *text, size_t len, bc_verdict *v)
+{
+    bc_filter_text(ctx, text, len, v);
+}
+
 void bc_filter_text(bc_filter *f, const char *text, size_t len, bc_verdict *v)
 {
     memset(v, 0, sizeof *v);

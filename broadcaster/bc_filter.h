@@ -5,12 +5,9 @@
 #ifndef BC_FILTER_H
 #define BC_FILTER_H
 #include <stddef.h>
+#include "bc_decode.h"
 #include "bc_opt.h"
 #include "kw.h"
-
-#define BC_FLAG_MASKED  (1u << 0)   /* the text was masked by the keyword filter */
-#define BC_FLAG_KEYWORD (1u << 1)   /* a flag-action keyword matched */
-#define BC_FLAG_CONTACT (1u << 2)   /* contact info detected (risk "contact") */
 
 typedef struct bc_filter {
     kw_set *kw;                 /* NULL: keyword filter off */
@@ -18,14 +15,6 @@ typedef struct bc_filter {
     const bc_opts *opts;
     unsigned long reloads, reload_errors;
 } bc_filter;
-
-/* The verdict on one text. */
-typedef struct bc_verdict {
-    int reject;                 /* 0, or 1 = blocked_word, 2 = contact_blocked */
-    unsigned flags;             /* BC_FLAG_* */
-    const char *text;           /* the text to store (masked or the input) */
-    size_t len;                 /* valid until the next bc_filter_text */
-} bc_verdict;
 
 /* Loads the lexicons of o (none: filter off). 0, or -1 (logged) when a
  * configured file cannot be loaded. f keeps o. */
@@ -37,5 +26,7 @@ void bc_filter_free(bc_filter *f);
 
 /* Scans text[0..len) (valid UTF-8) and fills v. f may be NULL (no filter). */
 void bc_filter_text(bc_filter *f, const char *text, size_t len, bc_verdict *v);
+/* The same as a bc_text_filter callback (ctx: the bc_filter), for bc_limits. */
+void bc_filter_cb(void *ctx, const char *text, size_t len, bc_verdict *v);
 
 #endif

@@ -45,7 +45,8 @@ static int load_protection(app *a, const bc_opts *o)
     if (bc_filter_init(&a->filter, o) < 0)
         return -1;
     a->srv.filter = &a->filter;
-    a->srv.lim.filter = &a->filter;
+    a->srv.lim.filter = bc_filter_cb;
+    a->srv.lim.filter_ctx = &a->filter;
     if (o->auth_secret_file[0]) {
         char err[256];
         a->srv.auth = auth_key_load(o->auth_secret_file, 30, err, sizeof err);
