@@ -49,6 +49,7 @@ static const opt opts[] = {
     {"sndbuf", I(sndbuf), "0", 0, 1L << 30, "SO_SNDBUF for viewer sockets (0: kernel default)"},
     {"stats-interval-s", I(stats_interval_s), "10", 1, 86400, "stats log line interval"},
     {"log-level", S(log_level), "info", 0, 0, "debug|info|warn|error"},
+    {"auth-secret-file", S(auth_secret_file), "", 0, 0, "HS256 secret file: viewers need ?token=<JWT> (empty: no tokens)"},
 };
 #undef S
 #undef I

@@ -9,6 +9,7 @@ typedef struct edge_conf {
     char *redis;             /* HOST:PORT */
     char *zstd_dict_dir;
     char *log_level;
+    char *auth_secret_file;  /* "": viewers need no token */
     long workers;
     long tick_ms;            /* shortest (and default) room tick */
     long tick_max_ms;        /* longest adaptive tick */

@@ -2,6 +2,7 @@
  * the supervisor, which forks the WebSocket fan-out workers. */
 #include <stdio.h>
 #include <sys/resource.h>
+#include "edge_auth.h"
 #include "edge_conf.h"
 #include "edge_worker.h"
 #include "log.h"
@@ -33,7 +34,12 @@ int main(int argc, char **argv)
     log_init("edge", lvl);
     log_route_libevent();
     raise_nofile();
+    if (edge_auth_init(conf.auth_secret_file)) {
+        edge_conf_free(&conf);
+        return 2;
+    }
     rc = edge_supervise(&conf);
+    edge_auth_free();
     edge_conf_free(&conf);
     return rc;
 }

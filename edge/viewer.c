@@ -2,6 +2,7 @@
  * upgrade, /healthz, /v1/zstd-dict), then a WebSocket viewer: client frames
  * through ws_reader, control replies, shared room frames written straight to
  * the socket when its output is empty, the slow-viewer policy, and close. */
+#include "edge_auth.h"
 #include "viewer.h"
 #include <errno.h>
 #include <event2/buffer.h>
@@ -333,6 +334,12 @@ static void upgrade(viewer *v, const http_request *rq, const char *room, size_t 
     }
     if (parse_params(v, rq))
         return;
+    int ast;
+    const char *acode, *amsg;
+    if (edge_auth_check(rq, room, rlen, &ast, &acode, &amsg)) {
+        reply_error(v, ast, acode, amsg, NULL);
+        return;
+    }
     if (!http_header_has_token(rq, "upgrade", "websocket")) {
         reply_error(v, 426, "upgrade_required", "WebSocket upgrade required", "Upgrade: websocket\r\n");
         return;
