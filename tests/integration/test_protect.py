@@ -375,10 +375,47 @@ def test_tokens_every_failure_class(st):
     assert (s, err_code(body)) == (403, "not_admin"), (s, body)
     adm = mint(secret, {"sub": "mod", "exp": now + 600, "adm": True})
     assert http_json("PUT", b.port, "/v1/rooms/r1/mutes/u1", headers=bearer(adm))[0] == 200
+    scoped_adm = mint(secret, {"sub": "mod", "exp": now + 600, "adm": True, "room": "r2"})
+    for path in ("/v1/bans/u9", "/v1/rooms/r1/mutes/u9"):
+        s, body = http_json("PUT", b.port, path, headers=bearer(scoped_adm))
+        assert (s, err_code(body)) == (403, "wrong_room"), (path, s, body)
+    assert http_json("PUT", b.port, "/v1/rooms/r2/mutes/u9", headers=bearer(scoped_adm))[0] == 200
     s, _, body = pjson(b2, "r1", comment("u1"), headers=bearer(good))
     assert (s, err_code(body)) == (403, "muted"), (s, body)
     log = open(b.log, encoding="utf-8", errors="replace").read()
     assert secret.decode() not in log
+
+
+
+@test
+def test_edge_viewer_tokens(st):
+    secret = b"edge-secret-for-tests-0123456789"
+    path = write(st, "secret", secret.decode())
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off")
+    e = st.edge("--auth-secret-file", path)
+    now = int(time.time())
+    ws_h = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    cases = [("", 401, "missing_token"), ("&token=", 401, "missing_token"),
+             ("&token=abc.def", 401, "malformed_token"),
+             ("&token=" + mint(b"another-secret-0123456789abcdef", {"sub": "v", "exp": now + 60}),
+              401, "bad_signature"),
+             ("&token=" + mint(secret, {"sub": "v", "exp": now - 3600}), 401, "token_expired"),
+             ("&token=" + mint(secret, {"sub": "v", "exp": now + 60, "room": "r2"}), 403,
+              "wrong_room")]
+    for q, status, code in cases:
+        s, h, data = http("GET", e.port, "/v1/rooms/r1/ws?format=json" + q, headers=ws_h)
+        assert s == status and json.loads(data)["error"]["code"] == code, (q, s, data)
+    good = mint(secret, {"sub": "v", "exp": now + 60, "room": "r1"})
+
+    async def run():
+        v = await Viewer(e.port, "r1", token=good).connect()
+        await asyncio.sleep(0.3)
+        assert pjson(b, "r1", comment("u1", "hi"))[0] == 200
+        await v.wait_seq(1)
+        await v.ws.close()
+    asyncio.run(run())
 
 
 if __name__ == "__main__":
