@@ -277,6 +277,49 @@ static void test_truncations(void)
     bc_event_free(&ev);
 }
 
+/* A fake text filter: "bad" rejects, "mask" masks to "****", "call" flags contact. */
+static void fake_filter(void *ctx, const char *text, size_t len, bc_verdict *v)
+{
+    (void)ctx;
+    memset(v, 0, sizeof *v);
+    v->text = text;
+    v->len = len;
+    if (len >= 3 && !memcmp(text, "bad", 3))
+        v->reject = 1;
+    else if (len >= 4 && !memcmp(text, "call", 4))
+        v->reject = 0, v->flags = BC_FLAG_CONTACT;
+    else if (len == 4 && !memcmp(text, "mask", 4))
+        v->text = "****", v->flags = BC_FLAG_MASKED;
+}
+
+static void test_filter_hook(void)
+{
+    bc_limits lim = { .max_text_cps = 100, .filter = fake_filter };
+    bc_event ev;
+    bc_err err;
+    bc_event_init(&ev);
+    static const char rej[] = "{\"user_id\":\"u\",\"nick\":\"n\",\"text\":\"bad\"}";
+    T_EQ_INT(bc_decode(BC_COMMENT, BC_CT_JSON, rej, sizeof rej - 1, &lim, &ev, &err), -1);
+    T_EQ_INT(err.status, 422);
+    T_EQ_STR(err.code, "blocked_word");
+    static const char m[] = "{\"user_id\":\"u\",\"nick\":\"n\",\"text\":\"mask\"}";
+    T_EQ_INT(bc_decode(BC_COMMENT, BC_CT_JSON, m, sizeof m - 1, &lim, &ev, &err), 0);
+    Danmaku__Event *e = unpack(&ev);
+    T_ASSERT(e && e->comment && !strcmp(e->comment->text, "****"));
+    T_ASSERT(e->n_flags == 1 && !strcmp(e->flags[0], "masked") && (!e->risk || !e->risk[0]));
+    danmaku__event__free_unpacked(e, NULL);
+    static const char c[] = "{\"user_id\":\"u\",\"nick\":\"n\",\"text\":\"call me\"}";
+    T_EQ_INT(bc_decode(BC_COMMENT, BC_CT_JSON, c, sizeof c - 1, &lim, &ev, &err), 0);
+    e = unpack(&ev);
+    T_ASSERT(e && !strcmp(e->comment->text, "call me"));
+    T_ASSERT(e->n_flags == 1 && !strcmp(e->flags[0], "contact") && !strcmp(e->risk, "contact"));
+    danmaku__event__free_unpacked(e, NULL);
+    /* gifts and likes are not filtered */
+    static const char l[] = "{\"user_id\":\"bad\",\"count\":1}";
+    T_EQ_INT(bc_decode(BC_LIKE, BC_CT_JSON, l, sizeof l - 1, &lim, &ev, &err), 0);
+    bc_event_free(&ev);
+}
+
 int main(void)
 {
     T_RUN(test_room_names);
@@ -289,5 +332,6 @@ int main(void)
     T_RUN(test_pb_kinds);
     T_RUN(test_pb_rejects);
     T_RUN(test_truncations);
+    T_RUN(test_filter_hook);
     return T_DONE();
 }

@@ -90,11 +90,56 @@ static void test_help_lists_every_option(void)
         }
 }
 
+static void test_protection_options(void)
+{
+    static const char *const d[] = { "--listen", "h:1", "--redis", "h:2" };
+    bc_opts o;
+    char out[4096] = "";
+    T_EQ_INT(parse(&o, d, 4, out, sizeof out), 0);
+    T_EQ_STR(o.lexicon, "");
+    T_EQ_INT(o.contact_action, BC_CONTACT_FLAG);
+    T_EQ_INT(o.rate[0].cap, 20);
+    T_EQ_INT(o.rate[0].win_ms, 30000);
+    T_EQ_INT(o.rate_global[0].cap, 60);
+    T_ASSERT(o.rate[1].cap > 0 && o.rate[2].cap > 0 && o.rate_global[2].cap > 0);
+    static const char *const a[] = { "--listen", "h:1", "--redis", "h:2", "--lexicon", "a.txt,b.txt",
+                                     "--lexicon=c.txt", "--kw-action", "x=reject",
+                                     "--kw-action", "y=flag,default=replace", "--kw-separators=",
+                                     "--rate-comments", "3/2", "--rate-global-likes", "off",
+                                     "--contact-action", "reject", "--auth-secret-file", "/s" };
+    T_EQ_INT(parse(&o, a, (int)(sizeof a / sizeof a[0]), out, sizeof out), 0);
+    T_EQ_STR(o.lexicon, "a.txt:b.txt:c.txt");
+    T_EQ_STR(o.kw_actions, "x=reject,y=flag,default=replace");
+    T_EQ_STR(o.kw_separators, "");
+    T_EQ_INT(o.kw_separators_set, 1);
+    T_EQ_INT(o.rate[0].cap, 3);
+    T_EQ_INT(o.rate[0].win_ms, 2000);
+    T_EQ_INT(o.rate_global[2].cap, 0);
+    T_EQ_INT(o.contact_action, BC_CONTACT_REJECT);
+    T_EQ_STR(o.auth_secret_file, "/s");
+    static const char *const off[] = { "--listen", "h:1", "--redis", "h:2", "--rate-limits", "off" };
+    T_EQ_INT(parse(&o, off, 6, out, sizeof out), 0);
+    for (int k = 0; k < 3; k++)
+        T_ASSERT(o.rate[k].cap == 0 && o.rate_global[k].cap == 0);
+    static const char *const bad[][2] = { { "--rate-comments", "20" }, { "--rate-comments", "0/5" },
+                                          { "--rate-comments", "5/0" }, { "--rate-likes", "x/1" },
+                                          { "--contact-action", "replace" },
+                                          { "--rate-limits", "maybe" }, { "--lexicon", "" } };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *args[] = { "--listen", "h:1", "--redis", "h:2", bad[i][0], bad[i][1] };
+        if (parse(&o, args, 6, out, sizeof out) != -1) {
+            T_FAIL_("%s %s accepted", bad[i][0], bad[i][1]);
+            return;
+        }
+    }
+}
+
 int main(void)
 {
     T_RUN(test_defaults);
     T_RUN(test_values_and_forms);
     T_RUN(test_rejects);
     T_RUN(test_help_lists_every_option);
+    T_RUN(test_protection_options);
     return T_DONE();
 }
