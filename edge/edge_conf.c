@@ -30,6 +30,7 @@ static const opt opts[] = {
     {"workers", I(workers), "1", 1, 64, "worker processes sharing the port (SO_REUSEPORT)"},
     {"tick-ms", I(tick_ms), "50", 1, 10000, "per-room batching window in ms (the shortest, for small rooms)"},
     {"tick-max-ms", I(tick_max_ms), "500", 1, 60000, "longest adaptive room tick (= --tick-ms: fixed tick)"},
+    {"flush-grid-ms", I(flush_grid_ms), "5", 1, 1000, "room ticks end on this grid so one wake-up flushes every due room"},
     {"write-budget", I(write_budget), "70", 1, 100, "percent of a core a worker plans to spend writing frames"},
     {"max-viewers-per-worker", I(max_viewers), "19000", 1, 1000000, "viewers per worker; beyond: 503"},
     {"idle-timeout-s", I(idle_timeout_s), "60", 1, 86400, "close a viewer silent this long (4408)"},

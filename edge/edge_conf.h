@@ -13,6 +13,7 @@ typedef struct edge_conf {
     long workers;
     long tick_ms;            /* shortest (and default) room tick */
     long tick_max_ms;        /* longest adaptive tick */
+    long flush_grid_ms;      /* width of a flush wheel slot */
     long write_budget;       /* percent of a core for frame writes */
     long max_viewers;        /* per worker */
     long idle_timeout_s;

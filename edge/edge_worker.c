@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "flush.h"
 #include "log.h"
 #include "room.h"
 #include "sub.h"
@@ -96,12 +97,13 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
     worker *w = arg;
     const edge_stats *s = &w->st;
     LOGI("stats", "worker %d: viewers=%zu conns=%zu rooms=%zu frames=%llu bytes=%llu events_in=%llu "
-         "encodes=%llu own_encodes=%llu "
+         "encodes=%llu own_encodes=%llu room_flushes=%llu flush_passes=%llu "
          "slow_degraded=%llu slow_recovered=%llu slow_closed=%llu gaps=%llu resets=%llu repairs=%llu "
          "catchups=%llu rejected=%llu bad_frames=%llu write_us=%.2f max_tick_ms=%u redis=%s",
          w->index, w->nws, w->nconns, w->rooms.n, (unsigned long long)s->frames,
          (unsigned long long)s->bytes, (unsigned long long)s->events_in,
          (unsigned long long)s->encodes, (unsigned long long)s->own_encodes,
+         (unsigned long long)s->room_flushes, (unsigned long long)w->flush_passes,
          (unsigned long long)s->slow_degraded, (unsigned long long)s->slow_recovered,
          (unsigned long long)s->slow_closed, (unsigned long long)s->gaps_sent,
          (unsigned long long)s->resets, (unsigned long long)s->repairs,
@@ -182,6 +184,7 @@ static void worker_free(worker *w)
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (evs[i])
             event_free(evs[i]);
+    flush_free(w);
     batch_ctx_free(&w->batch);
     if (w->base)
         event_base_free(w->base);
@@ -206,6 +209,11 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
         return 1;
     }
     room_table_init(w);
+    if (flush_init(w)) {
+        LOGE("edge", "worker %d: init failed", index);
+        worker_free(w);
+        return 1;
+    }
     w->lis = listen_on(w, listen_fd);
     if (!w->lis) {
         worker_free(w);

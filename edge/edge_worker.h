@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "batch.h"
 #include "edge_conf.h"
+#include "flush.h"
 
 struct event_base;
 struct event;
@@ -22,6 +23,7 @@ typedef struct edge_stats {
     uint64_t resets, repairs, catchups;
     uint64_t encodes;            /* shared frames built (once per room, tick, variant) */
     uint64_t own_encodes;        /* frames built for one viewer (history, resume, partial) */
+    uint64_t room_flushes;       /* room ticks flushed */
 } edge_stats;
 
 typedef struct room_table {
@@ -46,6 +48,12 @@ typedef struct worker {
     int stopping;
     uint64_t now_ms;             /* refreshed per callback that needs it */
     uint64_t next_room_id;
+    struct event *flush_ev;      /* the one flush timer (flush.c) */
+    struct room *wheel[FLUSH_SLOTS];   /* lists of scheduled rooms */
+    uint64_t wheel_pos;          /* lowest slot not yet fully flushed */
+    uint64_t flush_armed;        /* slot flush_ev fires for, or UINT64_MAX */
+    size_t npending;             /* rooms on the wheel */
+    uint64_t flush_passes;       /* flush-timer wake-ups (each flushes every due room) */
     double write_cost_us;        /* EWMA cost of one frame write (tick.c) */
     size_t active_rooms;         /* rooms with events in the last second */
     uint32_t max_tick_ms;        /* largest room tick in use */

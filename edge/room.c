@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "edge_worker.h"
+#include "flush.h"
 #include "log.h"
 #include "sub.h"
 #include "tick.h"
@@ -109,7 +110,6 @@ static void table_grow(worker *w)
     w->rooms.nbuckets = nb;
 }
 
-static void on_tick(evutil_socket_t fd, short what, void *arg);
 static void room_flush_now(room *r);
 
 static room *room_new(worker *w, const char *name)
@@ -121,7 +121,6 @@ static room *room_new(worker *w, const char *name)
     r->id = ++w->next_room_id;
     snprintf(r->name, sizeof r->name, "%s", name);
     r->tick_ms = 0;   /* chosen by tick_for() on first use */
-    evtimer_assign(&r->tick_ev, w->base, on_tick, r);
     size_t k = hash_name(name, strlen(name)) & (w->rooms.nbuckets - 1);
     r->hnext = w->rooms.buckets[k];
     w->rooms.buckets[k] = r;
@@ -148,7 +147,7 @@ static void room_destroy(room *r)
         r->meta_req->room = NULL;
     if (r->repair_req)
         r->repair_req->room = NULL;
-    evtimer_del(&r->tick_ev);
+    flush_cancel(r);
     ring_free(&r->ring);
     stash_clear(r);
     free(r->stash);
@@ -241,7 +240,7 @@ void room_reap_empty(worker *w)
             }
             r->state = R_UNSUBSCRIBING;
             r->resubscribe = 0;
-            evtimer_del(&r->tick_ev);
+            flush_cancel(r);
             r->tick_armed = 0;
         }
 }
@@ -257,10 +256,7 @@ static void arm_tick(room *r)
      * next window. */
     uint64_t t = tick_for(r), since = worker_now(r->w) - r->last_flush_ms;
     t = since >= t ? 0 : t - since;
-    struct timeval tv;
-    tv.tv_sec = (time_t)(t / 1000);
-    tv.tv_usec = (suseconds_t)(t % 1000) * 1000;
-    evtimer_add(&r->tick_ev, &tv);
+    flush_schedule(r, t);
     r->tick_armed = 1;
 }
 
@@ -720,6 +716,7 @@ static void room_flush_now(room *r)
     uint64_t max = (uint64_t)r->w->conf->max_batch;
     uint64_t t0 = tick_now_us(), f0 = r->w->st.frames;
     r->last_flush_ms = t0 / 1000;
+    r->w->st.room_flushes++;
     r->w->now_ms = r->last_flush_ms;   /* same clock as worker_now() */
     while (r->delivered < r->known) {
         uint64_t a = r->delivered + 1;
@@ -730,11 +727,9 @@ static void room_flush_now(room *r)
     tick_note_flush(r->w, r->w->st.frames - f0, tick_now_us() - t0);
 }
 
-static void on_tick(evutil_socket_t fd, short what, void *arg)
+void room_on_due(room *r)
 {
-    room *r = arg;
     r->tick_armed = 0;
-    worker_now(r->w);
     if (r->state == R_UNSUBSCRIBING)
         return;
     room_flush_now(r);

@@ -7,7 +7,6 @@
 #define DM_ROOM_H
 #include <stddef.h>
 #include <stdint.h>
-#include <event2/event_struct.h>
 #include "batch.h"
 #include "evt.h"
 
@@ -56,7 +55,8 @@ typedef struct room {
     size_t nviewers;
     size_t nvar[BATCH_NVARIANTS];
     size_t nslow;
-    struct event tick_ev;
+    struct room *due_next, **due_pprev;   /* flush wheel list (flush.c) */
+    uint64_t due_slot;
     int tick_armed;
     uint32_t tick_ms;            /* this room's batching window (tick.c) */
     uint32_t recent_events;      /* events since the last tick_adapt */

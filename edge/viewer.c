@@ -77,7 +77,7 @@ static int write_blocked(void) { return errno == EAGAIN || errno == EWOULDBLOCK 
 static void send_copy(viewer *v, const void *p, size_t n)
 {
     if (!evbuffer_get_length(v->out)) {
-        ssize_t k = write(v->fd, p, n);
+        ssize_t k = send(v->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (k == (ssize_t)n)
             return;
         if (k < 0) {
@@ -115,7 +115,7 @@ void viewer_push(viewer *v, rbuf *r)
         rbuf_add_to_evbuffer(r, v->out);
         return;
     }
-    ssize_t k = write(v->fd, r->data, r->len);
+    ssize_t k = send(v->fd, r->data, r->len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (k == (ssize_t)r->len)
         return;
     if (k < 0) {
