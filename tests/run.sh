@@ -54,6 +54,32 @@ for t in "$B"/t/test_*; do
   want "$(basename "$t")" || continue
   run_one "unit/$(basename "$t")" 300 "$t"
 done
+# Fuzz smoke pass: every libFuzzer target (clang) for a few seconds on its
+# seed corpus; a crash, leak or sanitizer report fails it. `make fuzz` runs
+# the long version.
+if command -v clang >/dev/null && want fuzz; then
+  if make -s --no-print-directory -f fuzz/fuzz.mk build >"$LOGDIR/fuzz-build.log" 2>&1; then
+    for f in build/fuzz/fuzz_*; do
+      [ -x "$f" ] || continue
+      n=$(basename "$f"); c=${n#fuzz_}
+      mkdir -p "$LOGDIR/corpus-$c"
+      echo "== fuzz/$n"
+      if timeout -k 5 60 "$f" -max_total_time=${FUZZ_SMOKE_SECONDS:-4} -timeout=10 -rss_limit_mb=2048 \
+           -max_len=8192 -print_final_stats=1 -artifact_prefix="$LOGDIR/crash-$c-" \
+           "$LOGDIR/corpus-$c" fuzz/corpus/"$c" >"$LOGDIR/$n.log" 2>&1; then
+        echo "   ok - $n ($(grep -o 'number_of_executed_units: *[0-9]*' "$LOGDIR/$n.log" | grep -o '[0-9]*$') execs)"
+        pass=$((pass + 1))
+      else
+        echo "   not ok - $n"; tail -30 "$LOGDIR/$n.log" | sed 's/^/   | /'
+        fail=$((fail + 1)); failed_names+=("fuzz/$n")
+      fi
+    done
+  else
+    echo "   not ok - fuzz build"; tail -30 "$LOGDIR/fuzz-build.log" | sed 's/^/   | /'
+    fail=$((fail + 1)); failed_names+=("fuzz-build")
+  fi
+fi
+
 for t in tests/integration/test_*.py; do
   [ -f "$t" ] || continue
   want "$(basename "$t")" || continue
