@@ -56,6 +56,10 @@ cat <<MSG
     curl -s -H 'Content-Type: application/json' -d '{"user_id":"u2","nick":"土豪","gift_id":"g1","gift_name":"小电视","count":1,"unit_value":24500}' http://127.0.0.1:$BC_PORT/v1/rooms/r1/gifts
     curl -s -H 'Content-Type: application/json' -d '{"user_id":"u3","count":5}' http://127.0.0.1:$BC_PORT/v1/rooms/r1/likes
 
+  Moderation (admin API, loopback only without --auth-secret-file; see docs/API.md):
+    curl -s -X PUT http://127.0.0.1:$BC_PORT/v1/rooms/r1/mutes/u1      # DELETE to unmute
+  Broadcaster options: ${BC_ARGS:-(none)}
+
   Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}" || true
