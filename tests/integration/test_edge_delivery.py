@@ -411,7 +411,9 @@ async def test_slow_viewer_recovers(st):
     t.join(5)
     s.c.close()
     assert any(fr["type"] == "gap" for fr in frames)
-    tail = [ev for fr in frames[-5:] if fr["type"] == "batch" for ev in fr["events"]]
+    # every event delivered in batches (how many frames the last 10 took
+    # depends on the tick and on scheduling): the newest 10 all arrived
+    tail = [ev for fr in frames if fr["type"] == "batch" for ev in fr["events"]]
     assert [ev["seq"] for ev in tail][-10:] == list(range(f.seq - 9, f.seq + 1)), tail[-10:]
     assert any(ev["kind"] == "comment" for ev in tail)
     wait_until(lambda: stats(st, "slow_recovered") >= 1, 5, what="recovered in stats")
