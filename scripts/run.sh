@@ -34,11 +34,18 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN" --save "" --appe
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 bin/broadcaster --listen 127.0.0.1:$BC_PORT --redis 127.0.0.1:$REDIS_PORT $BC_ARGS 2>"$RUN/broadcaster.log" & pids+=($!)
 bin/edge --listen 127.0.0.1:$EDGE_PORT --redis 127.0.0.1:$REDIS_PORT --workers "$WORKERS" 2>"$RUN/edge.log" & pids+=($!)
-for _ in $(seq 100); do
-  curl -fs "http://127.0.0.1:$BC_PORT/healthz" >/dev/null 2>&1 &&
-  curl -fs "http://127.0.0.1:$EDGE_PORT/healthz" >/dev/null 2>&1 && break
+up=0
+for _ in $(seq 150); do
+  if curl -fs "http://127.0.0.1:$BC_PORT/healthz" >/dev/null 2>&1 &&
+     curl -fs "http://127.0.0.1:$EDGE_PORT/healthz" >/dev/null 2>&1; then up=1; break; fi
+  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || break 2; done
   sleep 0.1
 done
+if [ "$up" != 1 ]; then
+  echo "the stack did not come up; last log lines:" >&2
+  tail -n 5 "$RUN"/*.log >&2
+  exit 1
+fi
 cat <<MSG
 
   danmaku stack running (logs in $RUN):
@@ -63,4 +70,4 @@ cat <<MSG
   Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}" || true
-echo "a process exited; see logs in $RUN:"; tail -5 "$RUN"/*.log
+echo "a process exited; last log lines:"; tail -n 5 "$RUN"/*.log
