@@ -379,20 +379,36 @@ static void put_verdict(dbuf *b, unsigned flags)
     }
 }
 
-/* Applies the text filter to a comment: 0 (f->text may now point to the
- * masked text, *flags set) or -1 with err (422 blocked_word|contact_blocked). */
-static int filter_comment(const bc_limits *lim, fields *f, unsigned *flags, bc_err *err)
+/* Runs the filter on one field: 0 (the field may now point to the filter's
+ * masked copy, flags added) or -1 with err (422 blocked_word|contact_blocked). */
+static int filter_field(const bc_limits *lim, sfield *fld, const char *name, unsigned *flags,
+                        bc_err *err)
 {
     bc_verdict v;
-    lim->filter(lim->filter_ctx, f->text.p, f->text.n, &v);
+    lim->filter(lim->filter_ctx, fld->p, fld->n, &v);
     if (v.reject == 1)
-        return fail(err, 422, "blocked_word", "the text contains a blocked word");
+        return fail(err, 422, "blocked_word", "the %s contains a blocked word", name);
     if (v.reject == 2)
-        return fail(err, 422, "contact_blocked", "the text contains contact information");
-    f->text.p = v.text;
-    f->text.n = v.len;
-    *flags = v.flags;
+        return fail(err, 422, "contact_blocked", "the %s contains contact information", name);
+    fld->p = v.text;
+    fld->n = v.len;
+    *flags |= v.flags;
     return 0;
+}
+
+/* Applies the text filter to a comment's nick, then its text: 0 (fields may
+ * now be masked, *flags set) or -1 with err. nick_buf keeps the masked nick
+ * (masking never grows a text) while the filter scans the text. */
+static int filter_comment(const bc_limits *lim, fields *f, unsigned *flags,
+                          char *nick_buf, size_t nick_cap, bc_err *err)
+{
+    if (f->nick.has && f->nick.n && f->nick.n < nick_cap) {
+        if (filter_field(lim, &f->nick, "nick", flags, err))
+            return -1;
+        memcpy(nick_buf, f->nick.p, f->nick.n);
+        f->nick.p = nick_buf;
+    }
+    return filter_field(lim, &f->text, "text", flags, err);
 }
 
 static void pack_event(int kind, const fields *f, bc_event *ev)
@@ -419,6 +435,7 @@ int bc_decode(int kind, int ctype, const char *body, size_t len,
     json_t *root = NULL;
     ProtobufCMessage *msg = NULL;
     unsigned flags = 0;
+    char nick_buf[BC_NICK_MAX_CPS * 4 + 1];   /* a masked nick (validated: <= 64 cps) */
     int rc = -1;
     memset(&f, 0, sizeof f);
     dbuf_reset(&ev->pb);
@@ -438,7 +455,8 @@ int bc_decode(int kind, int ctype, const char *body, size_t len,
     }
     if (validate(kind, &f, lim, err))
         goto out;
-    if (kind == BC_COMMENT && lim->filter && filter_comment(lim, &f, &flags, err))
+    if (kind == BC_COMMENT && lim->filter &&
+        filter_comment(lim, &f, &flags, nick_buf, sizeof nick_buf, err))
         goto out;
     pack_event(kind, &f, ev);
     put_verdict(&ev->pb, flags);

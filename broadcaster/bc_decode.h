@@ -67,7 +67,7 @@ void bc_event_free(bc_event *e);
  * 0 and fills ev (ev->pb is reset first). On failure returns -1 and fills err
  * (400 bad_json|bad_protobuf|missing_field|bad_field_type, 422 invalid_utf8|
  * empty_text|text_too_long|out_of_range|bad_value|blocked_word|contact_blocked);
- * ev->pb is then empty. With lim->filter, a comment's text is stored masked
+ * ev->pb is then empty. With lim->filter, a comment's nick and text are stored masked
  * and the Event carries flags (20: "masked", "keyword", "contact") and risk
  * (21: "contact") as the filter decides. */
 int bc_decode(int kind, int ctype, const char *body, size_t len,

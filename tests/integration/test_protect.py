@@ -210,9 +210,15 @@ def test_filter_at_edge_viewer(st):
             assert s == 200 and body["seq"] == i + 1, (i, s, body)
         s, _, body = pjson(b, "r1", comment("u1", "this is FORBIDDEN text"))
         assert s == 422 and err_code(body) == "blocked_word", (s, body)
+        s, _, body = pjson(b, "r1", dict(comment("u1", "hi"), nick="forbidden nick"))
+        assert s == 422 and err_code(body) == "blocked_word", (s, body)
         assert room_seq(st, "r1") == 6
-        await v.wait_seq(6)
+        s, _, body = pjson(b, "r1", dict(comment("u1", "傻瓜"), nick="小傻瓜"))
+        assert s == 200, (s, body)
+        await v.wait_seq(7)
         evs = v.events()
+        assert evs[6]["nick"] == "小**" and evs[6]["text"] == "**", evs[6]
+        assert evs[6]["flags"] == ["masked"], evs[6]
         assert evs[0]["text"] == "你是**吗" and evs[0]["flags"] == ["masked"], evs[0]
         assert evs[1]["text"] == "你是*****吗" and evs[1]["flags"] == ["masked"], evs[1]
         for ev, text in ((evs[2], "买个傻瓜机"), (evs[4], "a b c alphabet")):
