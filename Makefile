@@ -49,7 +49,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/t/%,$(UNIT_SRC))
 PROGS      := $(BIN)/broadcaster $(BIN)/edge $(BIN)/danmaku-bench $(TOOLS)
 
 .PHONY: all test run bench fuzz clean unit deps
-.SECONDARY:
+.SECONDARY: $(LUA_HDR) $(patsubst tools/%.c,$(B)/tools/%.o,$(TOOLS_SRC))
 all: $(PROGS)
 
 $(GEN_PB_C) $(GEN_PB_H): proto/danmaku.proto
@@ -129,4 +129,4 @@ fuzz:
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

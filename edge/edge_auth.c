@@ -1,8 +1,7 @@
-/* edge_auth.c — viewer token check for the edge handshake. The HS256 code is
- * broadcaster/auth.c, compiled into this library too (the build links each
- * app with its own library and libdm only). */
+/* edge_auth.c — viewer token check for the edge handshake, on the shared
+ * HS256 verifier of common/auth.h (the same code the broadcaster uses). */
 #include "edge_auth.h"
-#include "../broadcaster/auth.c"
+#include "auth.h"
 #include "log.h"
 #include <time.h>
 

@@ -1,7 +1,7 @@
 /* fuzz_jwt.c — libFuzzer target for broadcaster/auth.h: the Bearer header
  * extraction, token verification (random tokens, and tokens re-signed with
  * the right key so the claim parser is reached), claim checks, base64url. */
-#include "../broadcaster/auth.h"
+#include "auth.h"
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  *   dm-token --secret-file F --user u1 [--room r1 ...] [--ttl 3600] [--admin]
  * Repeating --room scopes the token to several rooms. The secret is read
  * from the file (never from the command line, so it stays out of ps). */
-#include "../broadcaster/auth.h"
+#include "auth.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

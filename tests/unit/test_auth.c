@@ -3,7 +3,7 @@
  * (missing, malformed, bad signature, expired, wrong room, user mismatch,
  * not admin) with its HTTP status and code. */
 #include "t.h"
-#include "../../broadcaster/auth.h"
+#include "auth.h"
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <unistd.h>
