@@ -284,15 +284,18 @@ def s6(A):
 
 def main():
     old = open(MD).read() if os.path.exists(MD) else ""
-    m = re.search(r"^## Dictionaries\n.*?(?=^## |\Z)", old, re.S | re.M)
-    dicts = m.group(0).rstrip() + "\n" if m else ""
+    kept = []   # hand-written sections carried over verbatim
+    for title in ("Edge optimisation", "Dictionaries"):
+        m = re.search(r"^## " + re.escape(title) + r".*?(?=^## |\Z)", old, re.S | re.M)
+        if m:
+            kept.append(m.group(0).rstrip() + "\n")
     A = analysis_parts()
     cmds = "\n".join(read(s + ".cmds").strip() for s in ("S1", "S2", "S3", "S4", "S5", "S6")
                       if read(s + ".cmds").strip())
     parts = ["# Benchmarks\n",
              "Rewritten by `make bench` (`scripts/bench.sh` → `bench/mkreport.py`) from the results in "
              "`docs/bench/` (one JSON per run, plots, the raw baseline and the wire-size table). "
-             "The \"Dictionaries\" section is kept.\n",
+             "The \"Edge optimisation\" and \"Dictionaries\" sections are kept.\n",
              "Machine: " + machine() + ". All load runs on loopback, with the load generator on the same "
              "2 cores as redis-server, the broadcaster and the edge, so every figure includes the bench's own CPU "
              "(reported per run), and the machine was shared with other work while these ran: "
@@ -313,8 +316,7 @@ def main():
             parts.append(s)
     if cmds:
         parts.append("## Exact commands\n\nPorts and pids are chosen at run time by `scripts/bench.sh`.\n\n```\n" + cmds + "\n```\n")
-    if dicts:
-        parts.append(dicts)
+    parts.extend(kept)
     open(MD, "w").write("\n".join(parts))
 
 
