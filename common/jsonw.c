@@ -114,3 +114,17 @@ void jsonw_key(dbuf *b, const char *key)
     dbuf_puts(b, key);
     dbuf_append(b, "\":", 2);
 }
+
+void jsonw_field_u64(dbuf *b, const char *key, uint64_t v)
+{
+    dbuf_putc(b, ',');
+    jsonw_key(b, key);
+    dbuf_put_u64(b, v);
+}
+
+void jsonw_field_str(dbuf *b, const char *key, const char *s)
+{
+    dbuf_putc(b, ',');
+    jsonw_key(b, key);
+    jsonw_cstr(b, s);
+}

@@ -14,5 +14,8 @@ void jsonw_str(dbuf *b, const char *s, size_t n);
 void jsonw_cstr(dbuf *b, const char *s);   /* s may be NULL: writes "" */
 /* Appends "key": (with quotes and colon, no comma). key is trusted ASCII. */
 void jsonw_key(dbuf *b, const char *key);
+/* Append a following object member: ,"key":v and ,"key":"s" (s may be NULL). */
+void jsonw_field_u64(dbuf *b, const char *key, uint64_t v);
+void jsonw_field_str(dbuf *b, const char *key, const char *s);
 
 #endif

@@ -83,20 +83,6 @@ static void json_head(dbuf *b, const char *type, const char *room)
     jsonw_cstr(b, room);
 }
 
-static void json_u64(dbuf *b, const char *key, uint64_t v)
-{
-    dbuf_putc(b, ',');
-    jsonw_key(b, key);
-    dbuf_put_u64(b, v);
-}
-
-static void json_str(dbuf *b, const char *key, const char *s)
-{
-    dbuf_putc(b, ',');
-    jsonw_key(b, key);
-    jsonw_cstr(b, s);
-}
-
 static void json_batch(dbuf *b, const char *room, const char *epoch, evt *const *evs, size_t n)
 {
     size_t need = 128 + strlen(room) + strlen(epoch);
@@ -104,9 +90,9 @@ static void json_batch(dbuf *b, const char *room, const char *epoch, evt *const 
         need += evs[i]->json_len + 1;
     dbuf_reserve(b, need);
     json_head(b, "batch", room);
-    json_str(b, "epoch", epoch);
-    json_u64(b, "from_seq", evs[0]->seq);
-    json_u64(b, "to_seq", evs[n - 1]->seq);
+    jsonw_field_str(b, "epoch", epoch);
+    jsonw_field_u64(b, "from_seq", evs[0]->seq);
+    jsonw_field_u64(b, "to_seq", evs[n - 1]->seq);
     dbuf_puts(b, ",\"events\":[");
     for (size_t i = 0; i < n; i++) {
         if (i)
@@ -248,9 +234,9 @@ static void reset_payload(dbuf *b, int fmt, const char *room, const char *epoch,
         return;
     }
     json_head(b, "reset", room);
-    json_str(b, "epoch", epoch);
-    json_u64(b, "from_seq", from);
-    json_str(b, "reason", reason);
+    jsonw_field_str(b, "epoch", epoch);
+    jsonw_field_u64(b, "from_seq", from);
+    jsonw_field_str(b, "reason", reason);
     dbuf_putc(b, '}');
 }
 
@@ -262,9 +248,9 @@ static void gap_payload(dbuf *b, int fmt, const char *room, uint64_t from, uint6
         return;
     }
     json_head(b, "gap", room);
-    json_u64(b, "from_seq", from);
-    json_u64(b, "to_seq", to);
-    json_str(b, "reason", reason);
+    jsonw_field_u64(b, "from_seq", from);
+    jsonw_field_u64(b, "to_seq", to);
+    jsonw_field_str(b, "reason", reason);
     dbuf_putc(b, '}');
 }
 

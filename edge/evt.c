@@ -15,41 +15,27 @@ static const char *mode_name(int m)
     }
 }
 
-static void put_u64(dbuf *b, const char *key, uint64_t v)
-{
-    dbuf_putc(b, ',');
-    jsonw_key(b, key);
-    dbuf_put_u64(b, v);
-}
-
-static void put_str(dbuf *b, const char *key, const char *s)
-{
-    dbuf_putc(b, ',');
-    jsonw_key(b, key);
-    jsonw_cstr(b, s);
-}
-
 static void render_body(dbuf *b, const Danmaku__Event *ev)
 {
     switch (ev->body_case) {
     case DANMAKU__EVENT__BODY_COMMENT: {
         const Danmaku__Comment *c = ev->comment;
-        put_str(b, "text", c->text);
-        put_u64(b, "color", c->has_color ? c->color : 16777215u);
-        put_str(b, "mode", mode_name(c->has_mode ? (int)c->mode : 0));
-        put_u64(b, "size", c->has_size ? c->size : 25u);
+        jsonw_field_str(b, "text", c->text);
+        jsonw_field_u64(b, "color", c->has_color ? c->color : 16777215u);
+        jsonw_field_str(b, "mode", mode_name(c->has_mode ? (int)c->mode : 0));
+        jsonw_field_u64(b, "size", c->has_size ? c->size : 25u);
         break;
     }
     case DANMAKU__EVENT__BODY_GIFT: {
         const Danmaku__Gift *g = ev->gift;
-        put_str(b, "gift_id", g->gift_id);
-        put_str(b, "gift_name", g->gift_name);
-        put_u64(b, "count", g->has_count ? g->count : 1u);
-        put_u64(b, "unit_value", g->has_unit_value ? g->unit_value : 0u);
+        jsonw_field_str(b, "gift_id", g->gift_id);
+        jsonw_field_str(b, "gift_name", g->gift_name);
+        jsonw_field_u64(b, "count", g->has_count ? g->count : 1u);
+        jsonw_field_u64(b, "unit_value", g->has_unit_value ? g->unit_value : 0u);
         break;
     }
     case DANMAKU__EVENT__BODY_LIKE:
-        put_u64(b, "count", ev->like->has_count ? ev->like->count : 1u);
+        jsonw_field_u64(b, "count", ev->like->has_count ? ev->like->count : 1u);
         break;
     default:
         break;
@@ -70,15 +56,15 @@ void evt_render_json(dbuf *b, const Danmaku__Event *ev, uint64_t seq)
 {
     dbuf_puts(b, "{\"seq\":");
     dbuf_put_u64(b, seq);
-    put_str(b, "kind", kind_name(ev->body_case));
+    jsonw_field_str(b, "kind", kind_name(ev->body_case));
     dbuf_puts(b, ",\"ts_ms\":");
     dbuf_put_i64(b, ev->has_ts_ms ? ev->ts_ms : 0);
-    put_str(b, "user_id", ev->user_id);
+    jsonw_field_str(b, "user_id", ev->user_id);
     if (ev->body_case != DANMAKU__EVENT__BODY_LIKE || (ev->nick && ev->nick[0]))
-        put_str(b, "nick", ev->nick);
+        jsonw_field_str(b, "nick", ev->nick);
     render_body(b, ev);
     if (ev->client_msg_id && ev->client_msg_id[0])
-        put_str(b, "client_msg_id", ev->client_msg_id);
+        jsonw_field_str(b, "client_msg_id", ev->client_msg_id);
     if (ev->n_flags) {
         dbuf_puts(b, ",\"flags\":[");
         for (size_t i = 0; i < ev->n_flags; i++) {
@@ -89,7 +75,7 @@ void evt_render_json(dbuf *b, const Danmaku__Event *ev, uint64_t seq)
         dbuf_putc(b, ']');
     }
     if (ev->risk && ev->risk[0])
-        put_str(b, "risk", ev->risk);
+        jsonw_field_str(b, "risk", ev->risk);
     dbuf_putc(b, '}');
 }
 

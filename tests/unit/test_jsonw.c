@@ -145,6 +145,22 @@ static void test_helpers(void)
     dbuf_free(&b);
 }
 
+static void test_fields(void)
+{
+    dbuf b;
+    dbuf_init(&b);
+    dbuf_putc(&b, '{');
+    jsonw_key(&b, "type");
+    jsonw_cstr(&b, "batch");
+    jsonw_field_u64(&b, "seq", UINT64_MAX);
+    jsonw_field_str(&b, "text", "a\"</script>");
+    jsonw_field_str(&b, "none", NULL);
+    dbuf_putc(&b, '}');
+    T_EQ_STR(b.data, "{\"type\":\"batch\",\"seq\":18446744073709551615,"
+                     "\"text\":\"a\\\"\\u003c/script\\u003e\",\"none\":\"\"}");
+    dbuf_free(&b);
+}
+
 int main(void)
 {
     T_RUN(test_exact);
@@ -152,5 +168,6 @@ int main(void)
     T_RUN(test_mixed_roundtrip);
     T_RUN(test_every_code_point_roundtrip);
     T_RUN(test_helpers);
+    T_RUN(test_fields);
     return T_DONE();
 }
