@@ -13,52 +13,17 @@ JSON_H = {"Content-Type": "application/json"}
 PB_H = {"Content-Type": "application/x-protobuf"}
 
 
-# -- protobuf by hand (just what the tests need) -----------------------------
-def pb_varint(n):
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def pb_str(field, s):
-    b = s.encode() if isinstance(s, str) else s
-    return pb_varint(field << 3 | 2) + pb_varint(len(b)) + b
-
-
-def pb_uint(field, n):
-    return pb_varint(field << 3) + pb_varint(n)
+# -- protobuf by hand (edge_client.py's encoder/parser, independent of our C code)
+from edge_client import varint as pb_varint, f_varint as pb_uint, f_bytes as pb_str
+from edge_client import pb_parse as _pb_list
 
 
 def pb_parse(b):
     """{field: [values]}: ints for varints, bytes for length-delimited."""
-    out, i = {}, 0
-    while i < len(b):
-        key, i = _rd_varint(b, i)
-        f, wt = key >> 3, key & 7
-        if wt == 0:
-            v, i = _rd_varint(b, i)
-        elif wt == 2:
-            n, i = _rd_varint(b, i)
-            v, i = b[i:i + n], i + n
-            assert i <= len(b), "truncated protobuf"
-        else:
-            raise AssertionError("unexpected wire type %d" % wt)
+    out = {}
+    for f, _wt, v in _pb_list(b):
         out.setdefault(f, []).append(v)
     return out
-
-
-def _rd_varint(b, i):
-    n = shift = 0
-    while True:
-        c = b[i]
-        i += 1
-        n |= (c & 0x7F) << shift
-        shift += 7
-        if not c & 0x80:
-            return n, i
 
 
 # -- helpers -------------------------------------------------------------------
