@@ -23,7 +23,8 @@ stop() {
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$RUN"
 }
-trap stop INT TERM EXIT
+trap "stop; exit 0" INT TERM
+trap stop EXIT
 for port in $REDIS_PORT $BC_PORT $EDGE_PORT; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
     echo "port $port on 127.0.0.1 is in use; set REDIS_PORT/BC_PORT/EDGE_PORT" >&2; exit 1
