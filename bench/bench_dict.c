@@ -97,12 +97,8 @@ static size_t ws_overhead(size_t payload) { return payload < 126 ? 2 : payload <
 
 static void *load_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
     dbuf b; dbuf_init(&b);
-    char tmp[8192]; size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) dbuf_append(&b, tmp, n);
-    fclose(f);
+    if (dbuf_append_file(&b, path) < 0) { dbuf_free(&b); return NULL; }
     return dbuf_steal(&b, len);
 }
 

@@ -243,16 +243,12 @@ scan_ctx *scan_ctx_new(int format, const char *dict_dir, const char *prefix, siz
     if (dict_dir) {
         char path[4096];
         snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dict_dir, format ? "pb" : "json");
-        FILE *f = fopen(path, "rb");
-        if (f) {
-            dbuf d; dbuf_init(&d);
-            char tmp[8192]; size_t n;
-            while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) dbuf_append(&d, tmp, n);
-            fclose(f);
+        dbuf d; dbuf_init(&d);
+        if (dbuf_append_file(&d, path) == 0) {
             c->ddict = ZSTD_createDDict(d.data, d.len);
             c->dict_id = ZSTD_getDictID_fromDict(d.data, d.len);
-            dbuf_free(&d);
         }
+        dbuf_free(&d);
     }
     return c;
 }

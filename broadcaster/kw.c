@@ -568,18 +568,10 @@ static int read_file(const char *path, size_t plen, dbuf *out, char *err, size_t
     if (plen >= sizeof name) { set_err(err, errn, "%s", "path too long"); return -1; }
     memcpy(name, path, plen);
     name[plen] = '\0';
-    FILE *f = fopen(name, "rb");
-    if (!f) {
+    if (dbuf_append_file(out, name) < 0) {
         if (err && errn) snprintf(err, errn, "%s: %s", name, strerror(errno));
         return -1;
     }
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        dbuf_append(out, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { set_err(err, errn, "%s: read error", name); return -1; }
     dbuf_putc(out, '\n');
     return 0;
 }

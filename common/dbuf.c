@@ -1,5 +1,6 @@
 /* dbuf.c — growable byte buffer, abort-on-OOM allocation wrappers and the
  * protobuf varint helpers. */
+#include <errno.h>
 #include "dbuf.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -180,4 +181,22 @@ char *dbuf_steal(dbuf *b, size_t *len)
         *len = b->len;
     dbuf_init(b);
     return p;
+}
+
+int dbuf_append_file(dbuf *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        dbuf_append(b, tmp, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        errno = EIO;
+        return -1;
+    }
+    return 0;
 }

@@ -31,6 +31,9 @@ void dbuf_put_i64(dbuf *b, int64_t v);        /* decimal */
 /* Protobuf wire helpers: varint, and a tag (field << 3 | wire type). */
 void dbuf_put_varint(dbuf *b, uint64_t v);
 size_t varint_len(uint64_t v);
+/* Appends the whole contents of the file at path. Returns 0, or -1 with
+ * errno set (ENOENT when the file does not exist; b may hold a partial read). */
+int dbuf_append_file(dbuf *b, const char *path);
 /* Detaches the storage: returns data (caller frees), b is empty again. */
 char *dbuf_steal(dbuf *b, size_t *len);
 

@@ -64,18 +64,13 @@ int frame_dec_load_dict_file(frame_dec *d, int format, const char *dir)
     char path[4096];
     snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dir,
              format == DM_FMT_PB ? "pb" : "json");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? 0 : -1;
     dbuf b;
     dbuf_init(&b);
-    char tmp[8192];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        dbuf_append(&b, tmp, n);
-    int bad = ferror(f);
-    fclose(f);
-    int rc = bad ? -1 : frame_dec_set_dict(d, format, b.data, b.len);
+    int rc;
+    if (dbuf_append_file(&b, path) < 0)
+        rc = errno == ENOENT ? 0 : -1;
+    else
+        rc = frame_dec_set_dict(d, format, b.data, b.len);
     dbuf_free(&b);
     return rc;
 }

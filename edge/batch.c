@@ -3,6 +3,7 @@
  * Event bytes as Batch.events (field 5) and wrap the Batch as Frame field 1,
  * with no decode/re-encode. zstd uses one ZSTD_CCtx and a CDict per format. */
 #include "batch.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +19,12 @@ static int load_dict(batch_ctx *c, int fmt, const char *dir)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dir, fmt == BATCH_JSON ? "json" : "pb");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
     dbuf d;
     dbuf_init(&d);
-    char tmp[8192];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        dbuf_append(&d, tmp, n);
-    fclose(f);
+    if (dbuf_append_file(&d, path) < 0 && errno == ENOENT) {
+        dbuf_free(&d);
+        return 0;
+    }
     c->cdict[fmt] = d.len ? ZSTD_createCDict(d.data, d.len, c->level) : NULL;
     if (!c->cdict[fmt]) {
         LOGE("batch", "cannot load zstd dictionary %s", path);
