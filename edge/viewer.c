@@ -73,26 +73,37 @@ static void viewer_kill(viewer *v)
 
 static int write_blocked(void) { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR; }
 
+/* Writes what the socket takes now when nothing is queued (never behind
+ * queued bytes). Returns the bytes written (0..n), or -1 if the viewer was
+ * killed on a socket error. */
+static ssize_t send_now(viewer *v, const void *p, size_t n)
+{
+    if (evbuffer_get_length(v->out))
+        return 0;
+    ssize_t k = send(v->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (k >= 0 || write_blocked())
+        return k < 0 ? 0 : k;
+    viewer_kill(v);
+    return -1;
+}
+
+/* A backlog just started: age it from now and wait for EV_WRITE. */
+static void backlog_started(viewer *v)
+{
+    v->backlog_since_ms = v->w->now_ms;
+    event_add(&v->wr, NULL);
+}
+
 /* Queues a copy of p[0..n), writing at once when nothing is pending. */
 static void send_copy(viewer *v, const void *p, size_t n)
 {
-    if (!evbuffer_get_length(v->out)) {
-        ssize_t k = send(v->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (k == (ssize_t)n)
-            return;
-        if (k < 0) {
-            if (!write_blocked()) {
-                viewer_kill(v);
-                return;
-            }
-            k = 0;
-        }
-        p = (const char *)p + k;
-        n -= (size_t)k;
-        v->backlog_since_ms = v->w->now_ms;
-        event_add(&v->wr, NULL);
-    }
-    evbuffer_add(v->out, p, n);
+    int was_empty = !evbuffer_get_length(v->out);
+    ssize_t k = send_now(v, p, n);
+    if (k < 0 || (size_t)k == n)
+        return;
+    evbuffer_add(v->out, (const char *)p + k, n - (size_t)k);
+    if (was_empty)
+        backlog_started(v);
 }
 
 static void send_control(viewer *v, int opcode, const void *p, size_t n)
@@ -111,24 +122,15 @@ void viewer_push(viewer *v, rbuf *r)
     worker *w = v->w;
     w->st.frames++;
     w->st.bytes += r->len;
-    if (evbuffer_get_length(v->out)) {
-        rbuf_add_to_evbuffer(r, v->out);
+    int was_empty = !evbuffer_get_length(v->out);
+    ssize_t k = send_now(v, r->data, r->len);
+    if (k < 0 || (size_t)k == r->len)
         return;
-    }
-    ssize_t k = send(v->fd, r->data, r->len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (k == (ssize_t)r->len)
-        return;
-    if (k < 0) {
-        if (!write_blocked()) {
-            viewer_kill(v);
-            return;
-        }
-        k = 0;
-    }
-    rbuf_add_to_evbuffer(r, v->out);
-    evbuffer_drain(v->out, (size_t)k);
-    v->backlog_since_ms = w->now_ms;
-    event_add(&v->wr, NULL);
+    rbuf_add_to_evbuffer(r, v->out);     /* by reference; drop what went out */
+    if (k)
+        evbuffer_drain(v->out, (size_t)k);
+    if (was_empty)
+        backlog_started(v);
 }
 
 static void start_linger(viewer *v)
