@@ -12,6 +12,7 @@
 
 int log_level = LOG_INFO;
 static char log_prog[32] = "dm";
+static char log_ctx[32] = "";
 
 static const char *const level_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
 
@@ -23,6 +24,11 @@ void log_init(const char *prog, int level)
     }
     if (level >= LOG_DEBUG && level <= LOG_ERROR)
         log_level = level;
+}
+
+void log_set_ctx(const char *ctx)
+{
+    snprintf(log_ctx, sizeof log_ctx, "%s", ctx ? ctx : "");
 }
 
 int log_level_parse(const char *s)
@@ -45,10 +51,11 @@ static void log_vwrite(int level, const char *tag, const char *fmt, va_list ap)
     gmtime_r(&tv.tv_sec, &tm);
     if (level < LOG_DEBUG || level > LOG_ERROR)
         level = LOG_ERROR;
-    int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s[%d] %s %s: ",
+    int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s[%d]%s%s %s %s: ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                      tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000), log_prog,
-                     (int)getpid(), level_names[level], tag ? tag : "-");
+                     (int)getpid(), log_ctx[0] ? " " : "", log_ctx,
+                     level_names[level], tag ? tag : "-");
     if (n < 0)
         return;
     if ((size_t)n < sizeof line) {
