@@ -245,6 +245,68 @@ def test_publish_json_and_protobuf(st):
     assert s == 200 and rep == {"status": "ok"}, rep
 
 
+ID_BAD = [
+    # (field, value): each is a 400 bad_field_type whose message names the field
+    ("user_id", -1), ("user_id", 7.5), ("user_id", 7.0), ("user_id", 2 ** 53),
+    ("user_id", 2 ** 64), ("user_id", 10 ** 30), ("gift_id", -7), ("gift_id", 0.5),
+    ("gift_id", 2 ** 63 - 1), ("gift_id", 10 ** 25),
+]
+
+
+@test
+def test_numeric_ids(st):
+    """Issue 9: JSON integer user_id / gift_id are stored and delivered as
+    their decimal strings; negatives, reals and integers over 2^53-1 are
+    refused with a 400 naming the field, and sequence nothing."""
+    import asyncio
+    from edge_client import Viewer
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off")
+    e = st.edge()
+    rc = st.rc()
+    gift = {"user_id": 10086, "nick": "土豪", "gift_id": 7, "gift_name": "小电视",
+            "count": 1, "unit_value": 100}
+
+    async def run():
+        v = await Viewer(e.port, "nid").connect()
+        await asyncio.sleep(0.3)              # subscribed before the first publish
+        loop = asyncio.get_running_loop()
+        acks = []
+        for body, kind in ((gift, "gifts"), (dict(gift, user_id="10086", gift_id="7"), "gifts"),
+                           ({"user_id": 2 ** 53 - 1, "count": 2}, "likes"),
+                           ({"user_id": 0, "nick": "n", "text": "hi"}, "comments")):
+            acks.append(await loop.run_in_executor(None, pub_json, b.port, "nid", kind, body))
+        assert [a[0] for a in acks] == [200] * 4, acks
+        before = meta(rc, "nid")
+        for field, value in ID_BAD:
+            body = dict(gift, **{field: value})
+            bad = json.dumps(body).encode()
+            s, rep = await loop.run_in_executor(None, pub_json, b.port, "nid", "gifts", bad)
+            assert s == 400 and rep["error"]["code"] == "bad_field_type", (field, value, s, rep)
+            assert "'%s'" % field in rep["error"]["message"], (field, value, rep)
+        assert meta(rc, "nid") == before
+        await v.wait_seq(4)
+        await asyncio.sleep(0.2)
+        evs = v.events()
+        await v.close()
+        return evs
+
+    evs = asyncio.run(run())
+    assert [x["seq"] for x in evs] == [1, 2, 3, 4], evs
+    assert evs[0]["user_id"] == "10086" and evs[0]["gift_id"] == "7", evs[0]
+    assert {k: evs[0][k] for k in ("user_id", "gift_id")} == \
+        {k: evs[1][k] for k in ("user_id", "gift_id")}
+    assert evs[2]["user_id"] == "9007199254740991" and evs[3]["user_id"] == "0", evs[2:]
+    entries = stream(rc, "nid")
+    assert len(entries) == 4
+    g = pb_parse(check_event(entries[0][1], 1, "10086", "土豪")[11][0])
+    assert g[1] == [b"7"], g
+    # the numeric and string forms give the same stored bytes (but for seq/ts_ms)
+    strip = lambda ev: {k: v for k, v in pb_parse(ev).items() if k not in (1, 2)}
+    assert strip(entries[0][1]) == strip(entries[1][1])
+    check_event(entries[3][1], 4, "0")
+
+
 @test
 def test_retention_caps_stream(st):
     st.redis()
