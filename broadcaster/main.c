@@ -16,6 +16,10 @@
 #include <string.h>
 
 #define STATS_SEC 10
+/* Pipelined publishes one connection may have waiting for the sequencer at
+ * once: enough to fill several BC_SEQ_BATCH calls per round trip, small
+ * enough that a connection's parked answers stay a few hundred KiB. */
+#define MAX_INFLIGHT 256
 
 typedef struct app {
     struct event_base *base;
@@ -106,7 +110,7 @@ static int run(app *a, const bc_opts *o)
     a->srv.listen_host = o->listen_host;
     a->srv.listen_port = o->listen_port;
     a->srv.http.max_body = (size_t)o->max_body;
-    a->srv.http.max_inflight = 1;
+    a->srv.http.max_inflight = MAX_INFLIGHT;
     a->srv.http.route = bc_route;
     a->srv.http.ctx = &a->ctx;
     bc_ctx_init(&a->ctx);

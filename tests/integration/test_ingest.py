@@ -492,6 +492,55 @@ def test_keepalive_and_pipelining(st):
     assert http("GET", b.port, "/healthz")[0] == 200
 
 
+@test
+def test_deep_pipelining_in_order(st):
+    """Issue 16: one connection sends 1,500 requests in one go (several rooms,
+    bad ones, and an admin mute in the middle); every one is answered, in
+    request order, each room's seqs are 1..N in request order, and the mute
+    applies exactly from its position on (publishes before it pass, the
+    muted user's later ones get 403)."""
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off")
+    rc = st.rc()
+    reqs, want = [], []
+    n = 1500
+    for i in range(n):
+        room = "dp%d" % (i % 5)
+        if i == n // 2:
+            reqs.append(b"PUT /v1/rooms/dp1/mutes/mu HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+            want.append(("admin", None))
+        elif i % 97 == 5:
+            reqs.append(raw_req(room, b'{"user_id":'))
+            want.append(("err", "bad_json"))
+        elif i % 5 == 1 and i % 2 == 0:
+            reqs.append(raw_req(room, comment("m %d" % i, uid="mu")))
+            want.append(("muted" if i > n // 2 else "ok", room))
+        else:
+            reqs.append(raw_req(room, comment("p %d" % i, uid="u%d" % (i % 13))))
+            want.append(("ok", room))
+    s = socket.create_connection(("127.0.0.1", b.port))
+    s.sendall(b"".join(reqs))
+    resps, rest = read_responses(s, len(want), timeout=30)
+    s.close()
+    assert rest == b""
+    seqs, ids = {}, []
+    for i, ((kind, room), (status, hdrs, body)) in enumerate(zip(want, resps)):
+        d = json.loads(body)
+        ids.append(int(hdrs["x-request-id"]))
+        if kind == "ok":
+            seqs[room] = seqs.get(room, 0) + 1
+            assert status == 200 and d["room"] == room and d["seq"] == seqs[room], (i, status, d)
+        elif kind == "muted":
+            assert status == 403 and d["error"]["code"] == "muted", (i, status, d)
+        elif kind == "admin":
+            assert status == 200 and d["muted"] is True, (i, status, d)
+        else:
+            assert status == 400 and d["error"]["code"] == room, (i, status, d)
+    assert ids == sorted(ids) and len(set(ids)) == len(ids), "answers out of request order"
+    for room, last in seqs.items():
+        assert meta(rc, room)[0] == last and meta(rc, room)[2] == last, (room, meta(rc, room))
+
+
 def garbage_inputs(rnd):
     """Malformed and hostile HTTP inputs, each for its own connection."""
     good = raw_req("g", comment("ok"))
