@@ -266,6 +266,7 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
     srv->nconns++;
     srv->st.conns++;
     set_read(c, 1);
+    LOGD("conn", "peer=%s accepted", c->peer);
 }
 
 static void accept_error_cb(struct evconnlistener *lis, void *arg)
@@ -276,28 +277,43 @@ static void accept_error_cb(struct evconnlistener *lis, void *arg)
         LOGW("conn", "accept failed: %s", evutil_socket_error_to_string(err));
 }
 
-int bc_server_listen(bc_server *srv)
+/* A listener bound to listen_host:port (SO_REUSEADDR), or NULL (logged). */
+static struct evconnlistener *bind_listener(bc_server *srv)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
     char port[16];
-    struct timeval sweep = { SWEEP_SEC, 0 };
-    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-                     (srv->reuseport ? LEV_OPT_REUSEABLE_PORT : 0);
     snprintf(port, sizeof port, "%d", srv->listen_port);
     int rc = getaddrinfo(srv->listen_host, port, &hints, &ai);
     if (rc || !ai) {
         LOGE("conn", "cannot resolve %s: %s", srv->listen_host, gai_strerror(rc));
-        return -1;
+        return NULL;
     }
-    srv->lis = evconnlistener_new_bind(srv->base, accept_cb, srv, flags, 1024, ai->ai_addr,
-                                       (int)ai->ai_addrlen);
+    struct evconnlistener *lis = evconnlistener_new_bind(
+        srv->base, accept_cb, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 1024, ai->ai_addr,
+        (int)ai->ai_addrlen);
     freeaddrinfo(ai);
-    if (!srv->lis) {
+    if (!lis)
         LOGE("conn", "cannot listen on %s:%d: %s", srv->listen_host, srv->listen_port,
              strerror(errno));
-        return -1;
+    return lis;
+}
+
+int bc_server_listen(bc_server *srv)
+{
+    struct timeval sweep = { SWEEP_SEC, 0 };
+    if (srv->listen_fd >= 0) {
+        srv->lis = evconnlistener_new(srv->base, accept_cb, srv, LEV_OPT_CLOSE_ON_FREE, -1,
+                                      srv->listen_fd);
+        if (!srv->lis) {
+            LOGE("conn", "cannot accept on fd %d: %s", srv->listen_fd, strerror(errno));
+            close(srv->listen_fd);
+        }
+    } else {
+        srv->lis = bind_listener(srv);
     }
+    if (!srv->lis)
+        return -1;
     evconnlistener_set_error_cb(srv->lis, accept_error_cb);
     srv->sweep = event_new(srv->base, -1, EV_PERSIST, sweep_cb, srv);
     event_add(srv->sweep, &sweep);

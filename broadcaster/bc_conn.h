@@ -24,7 +24,8 @@ typedef struct bc_server {
     struct event_base *base;
     const char *listen_host;
     int listen_port;
-    int reuseport;              /* SO_REUSEPORT (several processes on one port) */
+    int listen_fd;              /* >= 0: accept on this listening socket (taken over)
+                                 * instead of binding listen_host:port */
     bc_http_conf http;          /* limits and the router */
     /* state */
     struct evconnlistener *lis;
@@ -34,8 +35,8 @@ typedef struct bc_server {
     bc_server_stats st;
 } bc_server;
 
-/* Binds and listens (srv: the caller's fields set, the rest zeroed).
- * 0, or -1 (logged). */
+/* Binds and listens, or adopts listen_fd (srv: the caller's fields set, the
+ * rest zeroed). 0, or -1 (logged). */
 int bc_server_listen(bc_server *srv);
 /* Stops accepting and frees every connection (unanswered requests aborted). */
 void bc_server_close(bc_server *srv);

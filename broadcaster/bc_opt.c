@@ -64,6 +64,9 @@ static const opt_def opt_table[] = {
       "gift requests per user over all rooms" },
     { "rate-global-likes", "N/SEC|off", "200/10", OPT_RATE, 0, 0, OFF(rate_global[2]), 0,
       "like requests per user over all rooms" },
+    { "workers", "N", "1", OPT_LONG, 1, 64, OFF(workers), 0,
+      "worker processes, each with its own SO_REUSEPORT listener, event loop and Redis link "
+      "(a supervisor restarts one that dies)" },
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
 

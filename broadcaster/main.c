@@ -1,8 +1,9 @@
 /* main.c — bin/broadcaster: HTTP ingest for danmaku rooms. Parses options,
  * wires the HTTP transport (bc_conn), the handler table (bc_route) and the
  * handlers' context (bc_ctx: the Redis sequencer bc_seq, tokens, filter) on
- * one libevent loop, logs a stats line every 10 s, and exits cleanly (every
- * allocation freed) on SIGTERM/SIGINT. */
+ * one libevent loop per process (--workers N: N processes under a
+ * supervisor, common/supervise.h), logs a stats line every 10 s, and exits
+ * cleanly (every allocation freed) on SIGTERM/SIGINT. */
 #include "auth.h"
 #include "bc_conn.h"
 #include "bc_filter.h"
@@ -10,6 +11,7 @@
 #include "bc_route.h"
 #include "bc_seq.h"
 #include "log.h"
+#include "supervise.h"
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -149,23 +151,19 @@ static int run(app *a, const bc_opts *o)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* One serving process: its own loop, listener (listen_fd, or bound here
+ * when -1), Redis link and filter. Returns the exit status. */
+static int serve(const bc_opts *o, int listen_fd)
 {
-    bc_opts o;
     app a;
-    int rc = bc_opts_parse(&o, argc, argv, stdout, stderr);
-    if (rc)
-        return rc > 0 ? 0 : 2;
-    log_init("broadcaster", o.log_level);
-    log_route_libevent();
-    signal(SIGPIPE, SIG_IGN);
     memset(&a, 0, sizeof a);
+    a.srv.listen_fd = listen_fd;
     a.base = event_base_new();
     if (!a.base) {
         LOGE("main", "event_base_new failed");
         return 1;
     }
-    rc = run(&a, &o);
+    int rc = run(&a, o);
     bc_filter_free(&a.filter);
     auth_key_free(a.ctx.auth);
     if (a.srv.lis || a.srv.conns)
@@ -174,4 +172,28 @@ int main(int argc, char **argv)
     event_base_free(a.base);
     libevent_global_shutdown();
     return rc;
+}
+
+/* --workers N: worker `index` of the supervisor (common/supervise.h). */
+static int serve_worker(void *arg, int index, int listen_fd)
+{
+    char ctx[16];
+    snprintf(ctx, sizeof ctx, "w%d", index);
+    log_set_ctx(ctx);
+    return serve(arg, listen_fd);
+}
+
+int main(int argc, char **argv)
+{
+    bc_opts o;
+    int rc = bc_opts_parse(&o, argc, argv, stdout, stderr);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    log_init("broadcaster", o.log_level);
+    log_route_libevent();
+    signal(SIGPIPE, SIG_IGN);
+    if (o.workers <= 1)
+        return serve(&o, -1);
+    sup_conf sc = { "main", o.listen_host, o.listen_port, (int)o.workers, serve_worker, &o };
+    return sup_run(&sc);
 }

@@ -669,6 +669,65 @@ def test_two_broadcasters_many_rooms_gapfree(st):
     assert len(epochs) == len(rooms), "rooms must have distinct epochs: %r" % epochs
 
 
+def children(pid):
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        return [int(x) for x in f.read().split()]
+
+
+def accepted_by(log):
+    """Worker contexts ("w0", "w1") of the connection-accepted debug lines."""
+    with open(log, encoding="utf-8", errors="replace") as f:
+        return [l.split()[2] for l in f if "conn: peer=" in l and "accepted" in l]
+
+
+@test
+def test_workers_serve_and_stay_gapfree(st):
+    """Issue 10: --workers 2 forks two serving processes on one port (each
+    with its own SO_REUSEPORT listener, loop and Redis link); both accept
+    connections, a room published to through both stays gap-free, a worker
+    that is SIGKILLed is restarted by the supervisor, and SIGTERM stops all."""
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off", "--workers", "2", "--log-level", "debug")
+    rc = st.rc()
+    wait_until(lambda: len(children(b.pid)) == 2, 10, what="two workers")
+
+    def load(tag, nthreads, per, conns_each):
+        acks, errors, threads = [], [], []
+        for i in range(nthreads):
+            for k in range(conns_each):      # a fresh connection per slice: spread over workers
+                items = [comment("%s t%d c%d #%d" % (tag, i, k, j), uid="u%d" % i)
+                         for j in range(per)]
+                threads.append(threading.Thread(target=publisher,
+                                                args=(b.port, "wk", items, acks, errors)))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors[:5]
+        return acks
+
+    acks = load("a", 8, 40, 3)
+    check_gapfree(rc, "wk", acks, len(acks))
+    who = accepted_by(b.log)
+    assert len(who) >= 24 and {"w0", "w1"} <= set(who), sorted(set(who))
+    # a worker dies: the other goes on serving, the supervisor restarts it
+    old = children(b.pid)
+    os.kill(old[0], signal.SIGKILL)
+    wait_until(lambda: len(children(b.pid)) == 2 and old[0] not in children(b.pid), 10,
+               what="worker restarted")
+    new = [p for p in children(b.pid) if p not in old][0]
+
+    def linked():       # the new worker's Redis link is up (until then it answers 503)
+        with open(b.log, encoding="utf-8", errors="replace") as f:
+            return any("[%d]" % new in l and "sequencer script" in l for l in f)
+    wait_until(linked, 10, what="restarted worker linked to Redis")
+    acks += load("b", 8, 30, 2)
+    check_gapfree(rc, "wk", acks, len(acks))
+    with open(b.log, encoding="utf-8", errors="replace") as f:
+        assert any("[%d]" % new in l and "accepted" in l for l in f), "restarted worker idle"
+    assert b.alive()
+
+
 @test
 def test_many_connections_full_batches(st):
     """Hundreds of requests ready in one loop iteration: full batches of 64
