@@ -32,6 +32,7 @@ struct bc_conn {
     bc_server *srv;
     evutil_socket_t fd;
     struct event *rev, *wev;
+    struct event *later;         /* answers arrived from elsewhere: handle them once */
     int rev_on, wev_on;
     int state;
     int in_cb;                   /* a top-level callback of this connection is running */
@@ -95,6 +96,7 @@ static void conn_free(bc_conn *c)
     srv->nconns--;
     event_free(c->rev);
     event_free(c->wev);
+    event_free(c->later);
     evutil_closesocket(c->fd);
     free(c);
 }
@@ -166,12 +168,19 @@ static void finish(bc_conn *c)
         set_read(c, bc_http_wants_input(&c->http));
 }
 
-/* bc_http: an answer came from a handler's callback (not from our own). */
+/* bc_http: an answer came from a handler's callback (a sequencer reply).
+ * The connection is handled once after every answer of that reply is in
+ * (one process, one write for a whole batch), from its own callback. */
 static void wake(void *owner)
 {
     bc_conn *c = owner;
-    if (c->in_cb)
-        return;
+    if (!c->in_cb && !event_pending(c->later, EV_TIMEOUT, NULL))
+        event_active(c->later, EV_TIMEOUT, 0);
+}
+
+static void later_cb(evutil_socket_t fd, short what, void *arg)
+{
+    bc_conn *c = arg;
     c->in_cb = 1;
     if (c->state == C_OPEN)
         bc_http_process(&c->http);
@@ -258,6 +267,7 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
     bc_http_init(&c->http, &srv->http, &srv->st.http, wake, c, c->peer, sa_loopback(sa));
     c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, read_cb, c);
     c->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, write_cb, c);
+    c->later = event_new(srv->base, -1, 0, later_cb, c);
     c->last_read = c->last_write_ok = now_sec(srv);
     c->next = srv->conns;
     if (srv->conns)
@@ -328,6 +338,9 @@ void bc_server_close(bc_server *srv)
     if (srv->sweep)
         event_free(srv->sweep);
     srv->sweep = NULL;
+    for (bc_conn *c = srv->conns; c; c = c->next)
+        if (!c->dead)
+            flush(c);            /* answers given at shutdown (503s) are sent if they fit */
     while (srv->conns)
         conn_free(srv->conns);
 }

@@ -38,7 +38,9 @@ typedef struct bc_server {
 /* Binds and listens, or adopts listen_fd (srv: the caller's fields set, the
  * rest zeroed). 0, or -1 (logged). */
 int bc_server_listen(bc_server *srv);
-/* Stops accepting and frees every connection (unanswered requests aborted). */
+/* Stops accepting, sends what each connection's output holds (as far as the
+ * socket takes it without blocking) and frees every connection (unanswered
+ * requests aborted). */
 void bc_server_close(bc_server *srv);
 
 #endif
