@@ -471,6 +471,7 @@ static void on_message(viewer *v, const ws_msg *m)
     case WS_OP_CLOSE: {
         uint16_t code;
         if (ws_close_parse(m->data, m->len, &code) < 0) {
+            LOGD("edge", "room=%s peer=%s bad close frame: closing %d", v->rname, v->peer, code);
             v->w->st.closed_bad++;
             viewer_close(v, code, "bad close frame");
         } else {
@@ -503,6 +504,8 @@ static void ws_input(viewer *v, const uint8_t *buf, size_t n)
         if (c == -2)
             break;
         if (c < 0) {
+            LOGD("edge", "room=%s peer=%s WebSocket protocol error: closing %d", v->rname, v->peer,
+                 v->rdr.close_code);
             v->w->st.closed_bad++;
             viewer_close(v, v->rdr.close_code, "protocol error");
             break;
