@@ -135,10 +135,7 @@ void catchup_continue(room *r, viewer *v)
         return;
     }
     worker *w = r->w;
-    req *q = xcalloc(1, sizeof *q);
-    q->type = REQ_CATCHUP;
-    q->v = v;
-    q->gen = r->epoch_gen;
+    req *q = room_req_new(r, REQ_CATCHUP, v);
     if (w->redis->xrange(w->redis_ctx, r->name, r->nlen, v->next_seq, r->delivered,
                          (size_t)w->conf->max_batch, q)) {
         free(q);

@@ -26,9 +26,7 @@ static void read_meta(room *r)
     if (r->meta_req)
         return;
     worker *w = r->w;
-    req *q = xcalloc(1, sizeof *q);
-    q->type = REQ_META;
-    q->room = r;
+    req *q = room_req_new(r, REQ_META, NULL);
     if (w->redis->meta(w->redis_ctx, r->name, r->nlen, q)) {
         free(q);
         r->need_repair = 1;   /* retried by intake_retry */
@@ -206,10 +204,7 @@ static void repair(room *r)
     if (r->repair_req || !r->ready)
         return;
     worker *w = r->w;
-    req *q = xcalloc(1, sizeof *q);
-    q->type = REQ_REPAIR;
-    q->room = r;
-    q->gen = r->epoch_gen;
+    req *q = room_req_new(r, REQ_REPAIR, NULL);
     if (w->redis->xrange(w->redis_ctx, r->name, r->nlen, r->known + 1, 0, INTAKE_REPAIR_COUNT, q)) {
         free(q);
         r->need_repair = 1;

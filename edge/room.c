@@ -155,6 +155,16 @@ void room_leave(viewer *v)
     }
 }
 
+req *room_req_new(room *r, int type, viewer *v)
+{
+    req *q = xcalloc(1, sizeof *q);
+    q->type = type;
+    q->room = type == REQ_CATCHUP ? NULL : r;
+    q->v = v;
+    q->gen = r->epoch_gen;
+    return q;
+}
+
 void room_reset_stream(room *r, uint64_t seq)
 {
     evring_clear(&r->ring);

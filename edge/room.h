@@ -89,6 +89,11 @@ void room_add_viewer(room *r, struct viewer *v);
  * unsubscribes it if it stays empty. */
 void room_leave(struct viewer *v);
 
+/* A new req tag of `type` for room r (REQ_META / REQ_REPAIR: q->room = r)
+ * or viewer v of r (REQ_CATCHUP: q->v = v), stamped with r's epoch_gen.
+ * Owned by the Redis command until its reply (free() it if the command
+ * could not be sent). */
+req *room_req_new(room *r, int type, struct viewer *v);
 /* Drops the held out-of-order events (the array is kept). */
 void room_stash_clear(room *r);
 /* Forgets the room's stream position: ring and stash emptied, known =

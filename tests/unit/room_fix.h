@@ -354,4 +354,32 @@ static void fx_release(Danmaku__Frame **f, int n)
         frame_dec_release(f[i]);
 }
 
+/* 1 when the frames queued on v are exactly one batch from..to (drained);
+ * else 0, with what was found on stderr. */
+static int fx_one_batch(viewer *v, uint64_t from, uint64_t to)
+{
+    Danmaku__Frame *f[8];
+    int n = fx_frames(v, f, 8, NULL);
+    int ok = n == 1 && f[0]->msg_case == DANMAKU__FRAME__MSG_BATCH && f[0]->batch->from_seq == from
+             && f[0]->batch->to_seq == to && f[0]->batch->n_events == to - from + 1;
+    if (!ok)
+        fprintf(stderr, "  expected one batch %llu..%llu, got %d frame(s), first %s %llu..%llu\n",
+                (unsigned long long)from, (unsigned long long)to, n,
+                n && f[0]->msg_case == DANMAKU__FRAME__MSG_BATCH ? "batch" : "other",
+                n && f[0]->batch ? (unsigned long long)f[0]->batch->from_seq : 0ull,
+                n && f[0]->batch ? (unsigned long long)f[0]->batch->to_seq : 0ull);
+    fx_release(f, n);
+    return ok;
+}
+
+/* A viewer resuming after seq `since` of `epoch` (?since=S&epoch=E). */
+static viewer *fx_resumer(uint64_t since, const char *epoch)
+{
+    viewer *v = fx_viewer(BATCH_JSON, 0, 0);
+    v->has_since = 1;
+    v->since = since;
+    snprintf(v->since_epoch, sizeof v->since_epoch, "%s", epoch);
+    return v;
+}
+
 #endif

@@ -22,12 +22,7 @@ static void test_wheel_delivers(void)
         event_base_loop(fx_w->base, EVLOOP_ONCE);
     T_EQ_U64(r->delivered, 2);
     T_ASSERT(!r->tick_armed);
-    Danmaku__Frame *f[4];
-    int n = fx_frames(v, f, 4, NULL);
-    T_EQ_INT(n, 1);
-    T_EQ_U64(f[0]->batch->from_seq, 1);
-    T_EQ_U64(f[0]->batch->to_seq, 2);
-    fx_release(f, n);
+    T_ASSERT(fx_one_batch(v, 1, 2));
     T_EQ_U64(fx_w->st.room_flushes, 1);
     fx_viewer_free(v);
     fx_teardown();
@@ -89,18 +84,10 @@ static void test_viewer_ahead_and_catching_up(void)
     for (uint64_t s = 1; s <= 5; s++)
         fx_pub("r1", EP, s);
     deliver_flush_now(r);
+    T_ASSERT(fx_one_batch(ahead, 4, 5));
     Danmaku__Frame *f[4];
-    int n = fx_frames(ahead, f, 4, NULL);
-    T_EQ_INT(n, 1);
-    T_EQ_U64(f[0]->batch->from_seq, 4);
-    T_EQ_U64(f[0]->batch->to_seq, 5);
-    fx_release(f, n);
-    n = fx_frames(wait, f, 4, NULL);
-    T_EQ_INT(n, 0);
-    n = fx_frames(v, f, 4, NULL);
-    T_EQ_INT(n, 1);
-    T_EQ_U64(f[0]->batch->from_seq, 1);
-    fx_release(f, n);
+    T_EQ_INT(fx_frames(wait, f, 4, NULL), 0);
+    T_ASSERT(fx_one_batch(v, 1, 5));
     fx_viewer_free(v);
     fx_viewer_free(ahead);
     fx_viewer_free(wait);
