@@ -4,9 +4,11 @@ directory, each module (foo.c + foo.h), its purpose (the first sentence of
 its header's top comment, or of the .c's when there is no header) and its
 project includes both ways (scripts/incgraph.py). The map lives between the
 modmap:begin and modmap:end markers of the doc.
-Usage: scripts/modmap.py           print the map
-       scripts/modmap.py --write   rewrite it in docs/ARCHITECTURE.md
-       scripts/modmap.py --check   "ok - module map current" / "not ok - ..." (exit 1)"""
+Usage: scripts/modmap.py [--write|--check] [ROOT]
+       (no flag)  print the map
+       --write    rewrite it in ROOT/docs/ARCHITECTURE.md
+       --check    "ok - module map current" / "not ok - ..." (exit 1)
+ROOT defaults to this checkout."""
 import difflib, os, re, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import incgraph
@@ -77,19 +79,21 @@ def split_doc(text):
 
 
 def main():
-    root = incgraph.ROOT
+    args = sys.argv[1:]
+    mode = args.pop(0) if args and args[0].startswith("--") else None
+    root = args[0] if args else incgraph.ROOT
     path = os.path.join(root, DOC)
     want = render(root)
-    if len(sys.argv) < 2:
+    if mode is None:
         sys.stdout.write(want)
         return 0
     with open(path, encoding="utf-8") as f:
         before, have, after = split_doc(f.read())
-    if sys.argv[1] == "--write":
+    if mode == "--write":
         with open(path, "w", encoding="utf-8") as f:
             f.write(before + want + after)
         return 0
-    if sys.argv[1] == "--check":
+    if mode == "--check":
         if have == want:
             print("ok - module map current")
             return 0

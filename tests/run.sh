@@ -51,9 +51,11 @@ run_one() {  # name timeout cmd...
 }
 
 # Source checks: no #include cycle between our modules (per binary), and the
-# module map in docs/ARCHITECTURE.md equals scripts/modmap.py's output.
+# module map in docs/ARCHITECTURE.md equals scripts/modmap.py's output; the
+# checks' own tests (tests/scripts/test_checks.py).
 want check_includes && run_one "check/check_includes" 60 "$PY" scripts/check_includes.py
 want check_modmap && run_one "check/check_modmap" 60 "$PY" scripts/modmap.py --check
+want test_checks && run_one "check/test_checks" 120 "$PY" tests/scripts/test_checks.py
 
 for t in "$B"/t/test_*; do
   [ -x "$t" ] || continue
