@@ -45,6 +45,17 @@ def short(m):
     return m.split("/", 1)[1]
 
 
+def mod_list(mods, home):
+    """'a, b; common: c; edge: d': modules of `home` first, then per directory."""
+    by = {}
+    for m in sorted(mods):
+        d, n = m.split("/", 1)
+        by.setdefault(d, []).append(n)
+    parts = [", ".join(by.pop(home))] if home in by else []
+    parts += ["%s: %s" % (d, ", ".join(ns)) for d, ns in sorted(by.items())]
+    return "; ".join(parts) or "-"
+
+
 def render(root=incgraph.ROOT):
     g = incgraph.graph(root)
     rev = {}
@@ -60,10 +71,9 @@ def render(root=incgraph.ROOT):
         for m in mods:
             names = sorted(f for f in incgraph.source_files(root) if incgraph.module_of(f) == m)
             files = "+".join(os.path.splitext(f)[1] for f in names)
-            uses = ", ".join(x if x.split("/")[0] != d else short(x) for x in sorted(g[m]))
-            used = ", ".join(x if x.split("/")[0] != d else short(x) for x in sorted(rev.get(m, ())))
             out.append("| `%s`%s | %s | %s | %s |" % (short(m), " (" + files + ")" if files else "",
-                                                      purpose(root, m), uses or "-", used or "-"))
+                                                      purpose(root, m), mod_list(g[m], d),
+                                                      mod_list(rev.get(m, ()), d)))
         out.append("")
     out.append(END)
     return "\n".join(out) + "\n"

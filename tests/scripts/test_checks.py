@@ -71,7 +71,7 @@ def test_modmap_drift_fails_until_written():
     assert rc == 0 and "ok - module map current" in out, out
     doc = open(os.path.join(d, "docs/ARCHITECTURE.md")).read()
     assert doc.startswith("# Doc\n") and doc.endswith("\ntail\n"), doc
-    assert "| `a` (.c+.h) | module a. | common/dbuf, b | - |" in doc, doc
+    assert "| `a` (.c+.h) | module a. | b; common: dbuf | - |" in doc, doc
     assert "| `b` (.c+.h) | module b: does b. | c | a |" in doc, doc
     with open(os.path.join(d, "edge/b.h"), "w") as f:
         f.write("/* b.h — renamed purpose. */\n")
