@@ -1,6 +1,6 @@
-/* evring.h — a room's events with consecutive seqs lo .. lo+n-1 in a
- * power-of-two circular array: the recent history a worker serves joiners
- * and live batches from. Holds one reference per event. Knows nothing of
+/* evring.h — a room's recent events with consecutive seqs (lo to
+ * lo+n-1) in a power-of-two circular array, the history a worker serves
+ * joiners and live batches from. Holds one reference per event. Knows nothing of
  * rooms or viewers. */
 #ifndef DM_EVRING_H
 #define DM_EVRING_H
