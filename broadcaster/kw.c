@@ -1,6 +1,7 @@
 /* kw.c — keyword filter, scan side: one pass of the Aho-Corasick automaton
  * built by kw_build.c over the normalised text, mapping matches back to byte
  * spans of the original, word boundaries, the allow-list, and masking. */
+#include "kw.h"
 #include "kw_int.h"
 #include "utf8.h"
 #include <stdlib.h>

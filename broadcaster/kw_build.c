@@ -3,12 +3,15 @@
  * (every distinct normalised code point of the lexicon) and the Aho-Corasick
  * automaton (trie, failure and dictionary links). The scan is in kw.c. */
 #define _GNU_SOURCE             /* qsort_r */
+#include "kw.h"
 #include "kw_int.h"
 #include "utf8.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+_Static_assert(KW_SET_CATS == KW_MAX_CATS, "kw_int.h and kw.h disagree");
 
 static int is_zero_width(uint32_t c)
 {

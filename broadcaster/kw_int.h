@@ -1,9 +1,15 @@
 /* kw_int.h — internal to the keyword filter (kw_build.c builds a kw_set,
  * kw.c scans with it): the automaton layout and the normalisation both sides
- * must agree on. Not a public contract: everything else includes kw.h only. */
+ * must agree on. Not a public contract: everything else includes kw.h only.
+ * It includes nothing of the project (kw.h includes none of it either), so
+ * the two stay a tree: kw.c and kw_build.c include both. */
 #ifndef DM_KW_INT_H
 #define DM_KW_INT_H
-#include "kw.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#define KW_SET_CATS 64         /* == KW_MAX_CATS (checked in kw_build.c) */
+typedef struct kw_set kw_set;
 
 #define SYM_SEP 0xFFFFu        /* bmp[] value: ignored separator */
 #define SYM_MAX 0xFFFEu        /* symbols are 1..SYM_MAX; 0 = not in any entry */
@@ -34,8 +40,8 @@ struct kw_set {
     uint16_t *esym; uint32_t *etgt;
     kw_pat *pats; size_t npats;
     int ncats;
-    char *cat_name[KW_MAX_CATS];
-    uint8_t cat_action[KW_MAX_CATS];
+    char *cat_name[KW_SET_CATS];
+    uint8_t cat_action[KW_SET_CATS];
 };
 
 /* ---------- normalisation (shared by build and scan) ---------- */
