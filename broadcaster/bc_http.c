@@ -59,6 +59,7 @@ static void advance(bc_http *p)
         p->qhead = s->next;
         if (!p->qhead)
             p->qtail = NULL;
+        p->nqueued--;
         if (s->resp) {
             evbuffer_add_buffer(p->out, s->resp);
             evbuffer_free(s->resp);
@@ -113,6 +114,7 @@ static bc_http_slot *push_slot(bc_http *p, int keep_alive, int serial)
         p->qhead = s;
     p->qtail = s;
     p->nwaiting++;
+    p->nqueued++;
     if (serial)
         p->serial_busy = 1;
     if (!keep_alive)
@@ -217,7 +219,7 @@ static int step_head(bc_http *p)
 {
     size_t n = avail(p) < BC_HTTP_HEAD_MAX ? avail(p) : BC_HTTP_HEAD_MAX;
     http_request h;
-    if (p->stopped || p->serial_busy || p->nwaiting >= p->conf->max_inflight)
+    if (p->stopped || p->serial_busy || p->nqueued >= p->conf->max_inflight)
         return BLOCKED;
     if (n == 0)
         return NEED_INPUT;

@@ -24,7 +24,9 @@ typedef struct bc_http_stats {
 
 typedef struct bc_http_conf {
     size_t max_body;            /* decoded body bytes */
-    int max_inflight;           /* unanswered requests per connection, >= 1 */
+    int max_inflight;           /* requests per connection whose answer is not yet
+                                 * in the output (waiting, or parked behind an
+                                 * earlier one), >= 1 */
     bc_router_fn *route;
     void *ctx;                  /* passed to every handler */
 } bc_http_conf;
@@ -55,6 +57,7 @@ typedef struct bc_http {
     size_t need, head_len, body_len;
     http_chunked chunked;
     bc_http_slot *qhead, *qtail;   /* requests not yet written to out, in order */
+    int nqueued;                /* requests in that queue (answered or not) */
     int nwaiting;               /* of those, unanswered */
     int serial_busy;            /* an unanswered request without BC_H_PIPELINE */
 } bc_http;

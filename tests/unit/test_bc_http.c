@@ -202,6 +202,22 @@ static void test_inflight_limit(void)
     bc_http_free(&P);
 }
 
+/* Answers parked behind a slow request count against the limit too: a
+ * flood of quick requests behind one slow one is not read without bound. */
+static void test_parked_answers_count(void)
+{
+    resp rs[8];
+    open_conn(3, 100);
+    feed(GET("/later1") GET("/now") GET("/now") GET("/now") GET("/now"));
+    T_EQ_INT(dispatched, 3);                 /* later1 + two parked answers */
+    T_EQ_INT(take_out(), 0);
+    answer_held(0);
+    T_EQ_INT(dispatched, 5);
+    take_out();
+    T_EQ_INT(parse_out(rs, 8), 5);
+    bc_http_free(&P);
+}
+
 static void test_one_in_flight(void)
 {
     open_conn(1, 100);
@@ -466,6 +482,7 @@ int main(void)
     T_RUN(test_partial_input_bytewise);
     T_RUN(test_pipelined_answers_in_order);
     T_RUN(test_inflight_limit);
+    T_RUN(test_parked_answers_count);
     T_RUN(test_one_in_flight);
     T_RUN(test_serial_handler_waits);
     T_RUN(test_chunked_split_and_pipelined);
