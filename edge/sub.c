@@ -97,9 +97,9 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 static void link_connect(sub *s, int which)
 {
     const edge_conf *c = s->w->conf;
-    redisAsyncContext *ac = redisAsyncConnect(c->redis_host, c->redis_port);
+    redisAsyncContext *ac = redisAsyncConnect(c->redis.host, c->redis.port);
     if (!ac || ac->err) {
-        LOGW("redis", "connect %s:%d: %s", c->redis_host, c->redis_port, ac ? ac->errstr : "oom");
+        LOGW("redis", "connect %s:%d: %s", c->redis.host, c->redis.port, ac ? ac->errstr : "oom");
         if (ac)
             redisAsyncFree(ac);
         schedule_retry(s, which);
