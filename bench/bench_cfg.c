@@ -54,7 +54,7 @@ static int put_pid(const char *t, size_t i, void *arr, char *err, size_t errsz)
     return 0;
 }
 
-/* Comma lists: the count field follows the array in bench_cfg. */
+/* Comma lists (replaced, "" for none) with their count fields. */
 static int parse_list(const opt_def *d, void *cfg, const char *v, char *err, size_t errsz)
 {
     bench_cfg *c = cfg;
@@ -63,7 +63,7 @@ static int parse_list(const opt_def *d, void *cfg, const char *v, char *err, siz
               : arr == c->src_addrs ? &c->nsrc : &c->npids;
     int (*fn)(const char *, size_t, void *, char *, size_t) =
         arr == c->src_addrs ? put_addr : arr == c->server_pids ? put_pid : put_hp;
-    int k = opt_split(v, BENCH_MAX_ADDRS, fn, arr, err, errsz);
+    int k = *v ? opt_split(v, BENCH_MAX_ADDRS, fn, arr, err, errsz) : 0;   /* "": none */
     if (k < 0)
         return -1;
     *n = (size_t)k;

@@ -57,8 +57,11 @@ int dm_hostport_parse(const char *s, dm_hostport *hp, char *err, size_t errsz)
             return fail(err, errsz, "'%s': bad IPv6 address", s);
         memcpy(tmp, host, n);
         tmp[n] = 0;
-        if (inet_pton(AF_INET6, tmp, &a6) != 1)
-            return fail(err, errsz, "'%s': '%s' is not an IPv6 address", s, tmp);
+        char *zone = strchr(tmp, '%');   /* fe80::1%eth0: check the address part */
+        if (zone)
+            *zone = 0;
+        if (inet_pton(AF_INET6, tmp, &a6) != 1 || (zone && !valid_name(zone + 1, strlen(zone + 1))))
+            return fail(err, errsz, "'%s': '%.*s' is not an IPv6 address", s, (int)n, host);
     } else {
         colon = strrchr(s, ':');
         if (!colon)

@@ -171,7 +171,7 @@ static int set_list(const opt_def *d, char *buf, const char *v, char *err, size_
     size_t have = strlen(buf), n = strlen(v);
     char sep = d->sep ? d->sep : ',';
     if (!n)
-        return why(err, errsz, "empty value (a comma-separated list expected)");
+        return 0;   /* "": no items */
     if (have + (have > 0) + n >= d->size)
         return why(err, errsz, "the list is longer than %zu bytes", d->size - 1);
     if (have)

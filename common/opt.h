@@ -26,7 +26,8 @@ typedef enum opt_type {
     OPT_ENUM,      /* int field: index of the value in names[] */
     OPT_STR,       /* char[size] field, replaced */
     OPT_LIST,      /* char[size] field: comma-separated items, repeatable (items
-                      appended, stored joined by sep); a higher source replaces */
+                      appended, stored joined by sep; "" adds none); a value from
+                      a higher source replaces the list */
     OPT_HOSTPORT,  /* dm_hostport field (hostport.h) */
     OPT_CUSTOM,    /* parse(d, cfg, value) sets whatever it wants */
 } opt_type;
