@@ -1,5 +1,6 @@
 /* hostport.c — HOST:PORT parsing (see hostport.h). */
 #include "hostport.h"
+#include "err.h"
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@ static int fail(char *err, size_t errsz, const char *fmt, ...)
         vsnprintf(err, errsz, fmt, ap);
         va_end(ap);
     }
-    return -1;
+    return DM_INVALID;
 }
 
 /* Decimal 1..65535, digits only: the port or -1. */
@@ -80,7 +81,7 @@ int dm_hostport_parse(const char *s, dm_hostport *hp, char *err, size_t errsz)
     memcpy(hp->host, host, n);
     hp->host[n] = 0;
     hp->port = port;
-    return 0;
+    return DM_OK;
 }
 
 char *dm_hostport_str(const dm_hostport *hp, char *buf, size_t bufsz)

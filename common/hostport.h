@@ -12,7 +12,7 @@ typedef struct dm_hostport {
     int port;                /* 1..65535 */
 } dm_hostport;
 
-/* Parses s into hp. Returns 0, or -1 with a one-line reason in err (which
+/* Parses s into hp. Returns DM_OK, or DM_INVALID (err.h) with a one-line reason in err (which
  * names the bad part; err may be NULL). hp is unchanged on error. Rejects an
  * empty host, an unbracketed IPv6 address, a bracketed non-IPv6 literal,
  * characters outside [A-Za-z0-9.-_], a missing/non-decimal/out-of-range port. */
