@@ -107,10 +107,10 @@ static void stats_cb(evutil_socket_t fd, short what, void *arg)
 static int run(app *a, const bc_opts *o)
 {
     struct timeval stats_tv = { STATS_SEC, 0 };
-    bc_seq_conf sc = { o->redis_host, o->redis_port, o->retention, o->dedupe_window };
+    bc_seq_conf sc = { o->redis.host, o->redis.port, o->retention, o->dedupe_window };
     a->srv.base = a->base;
-    a->srv.listen_host = o->listen_host;
-    a->srv.listen_port = o->listen_port;
+    a->srv.listen_host = o->listen.host;
+    a->srv.listen_port = o->listen.port;
     a->srv.http.max_body = (size_t)o->max_body;
     a->srv.http.max_inflight = MAX_INFLIGHT;
     a->srv.http.route = bc_route;
@@ -129,8 +129,8 @@ static int run(app *a, const bc_opts *o)
     evsignal_add(sighup, NULL);
     event_add(stats, &stats_tv);
     LOGI("main", "listening on %s:%d, redis %s:%d, retention %ld, max body %ld, "
-         "max text %ld, dedupe window %lds", o->listen_host, o->listen_port, o->redis_host,
-         o->redis_port, o->retention, o->max_body, o->max_text_cps, o->dedupe_window);
+         "max text %ld, dedupe window %lds", o->listen.host, o->listen.port, o->redis.host,
+         o->redis.port, o->retention, o->max_body, o->max_text_cps, o->dedupe_window);
     event_base_dispatch(a->base);
     const bc_seq_stats *sc2 = bc_seq_get_stats(a->ctx.seq);
     LOGI("stats", "totals: requests=%llu events=%llu dups=%llu calls=%llu 2xx=%llu 4xx=%llu "
@@ -194,6 +194,6 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (o.workers <= 1)
         return serve(&o, -1);
-    sup_conf sc = { "main", o.listen_host, o.listen_port, (int)o.workers, serve_worker, &o };
+    sup_conf sc = { "main", o.listen.host, o.listen.port, (int)o.workers, serve_worker, &o };
     return sup_run(&sc);
 }
