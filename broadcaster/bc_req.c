@@ -1,12 +1,14 @@
 /* bc_req.c — the reply functions handlers call; the transport behind
  * r->answer decides where the bytes go and when. */
 #include "bc_req.h"
+#include "bc_metrics.h"
 #include "dbuf.h"
 #include <string.h>
 
 void bc_req_reply(bc_req *r, int status, const char *ctype, const char *extra,
                   const void *body, size_t len)
 {
+    bc_mx_status(status);
     r->answer(r, status, ctype, extra, body, len);
 }
 
@@ -15,6 +17,7 @@ void bc_req_error(bc_req *r, int status, const char *code, const char *msg, cons
     dbuf b;
     dbuf_init(&b);
     http_error_body(&b, code, msg);
+    bc_mx_status(status);
     r->answer(r, status, "application/json", extra, b.data, b.len);
     dbuf_free(&b);
 }

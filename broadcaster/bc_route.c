@@ -3,6 +3,7 @@
 #include "bc_route.h"
 #include "bc_admin.h"
 #include "bc_publish.h"
+#include "bc_metrics.h"
 #include <string.h>
 
 static void healthz(void *ctx, bc_req *r)
@@ -20,20 +21,41 @@ static void healthz(void *ctx, bc_req *r)
     bc_req_reply(r, 200, "application/json", NULL, ok, sizeof ok - 1);
 }
 
+static void metrics(void *ctx, bc_req *r)
+{
+    dbuf b;
+    dbuf_init(&b);
+    bc_mx_render(&b);
+    bc_req_reply(r, 200, "text/plain; version=0.0.4", NULL, b.data, b.len);
+    dbuf_free(&b);
+}
+
 static void not_found(void *ctx, bc_req *r)
 {
     bc_req_error(r, 404, "not_found", "no such endpoint", NULL);
 }
 
 static const bc_handler healthz_handler = { "healthz", healthz, BC_H_PIPELINE };
+static const bc_handler metrics_handler = { "metrics", metrics, BC_H_PIPELINE };
 static const bc_handler not_found_handler = { "not_found", not_found, BC_H_PIPELINE };
 
+static const bc_handler *route(const http_request *h);
+
 const bc_handler *bc_route(const http_request *h)
+{
+    const bc_handler *hd = route(h);
+    bc_mx_request(hd->name);
+    return hd;
+}
+
+static const bc_handler *route(const http_request *h)
 {
     const char *room;
     size_t room_len;
     if (h->path_len == 8 && !memcmp(h->path, "/healthz", 8))
         return &healthz_handler;
+    if (h->path_len == 8 && !memcmp(h->path, "/metrics", 8))
+        return &metrics_handler;
     if (bc_admin_match(h))
         return &bc_admin_handler;
     if (bc_publish_match(h, &room, &room_len) >= 0)

@@ -12,6 +12,7 @@
 #include "bc_seq.h"
 #include "log.h"
 #include "supervise.h"
+#include "bc_metrics.h"
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -180,6 +181,7 @@ static int serve_worker(void *arg, int index, int listen_fd)
     char ctx[16];
     snprintf(ctx, sizeof ctx, "w%d", index);
     log_set_ctx(ctx);
+    bc_mx_bind(index);
     return serve(arg, listen_fd);
 }
 
@@ -192,6 +194,8 @@ int main(int argc, char **argv)
     log_init("broadcaster", o.log_level);
     log_route_libevent();
     signal(SIGPIPE, SIG_IGN);
+    bc_mx_setup((int)o.workers);
+    bc_mx_bind(0);
     if (o.workers <= 1)
         return serve(&o, -1);
     sup_conf sc = { "main", o.listen.host, o.listen.port, (int)o.workers, serve_worker, &o };

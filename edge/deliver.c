@@ -1,6 +1,7 @@
 /* deliver.c — the tick flush of a room: batch build once per variant,
  * shared by reference, per-viewer skip / degrade / reset. */
 #include "deliver.h"
+#include "edge_metrics.h"
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,9 +139,14 @@ void deliver_flush_now(room *r)
     w->now_ms = r->last_flush_ms;   /* same clock as wctx_now() */
     assert(r->delivered <= r->known);
     while (r->delivered < r->known)
-        flush_range(r, r->delivered + 1, deliver_batch_end(r->delivered, r->known, max));
+    {
+        uint64_t b = deliver_batch_end(r->delivered, r->known, max);
+        edge_mx_batch(b - r->delivered);
+        flush_range(r, r->delivered + 1, b);
+    }
     trim_ring(r);
     tick_note_flush(w, w->st.frames - f0, tick_now_us() - t0);
+    edge_mx_flush_us(tick_now_us() - t0);
 }
 
 void deliver_on_due(room *r)

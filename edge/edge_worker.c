@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "deliver.h"
+#include "edge_metrics.h"
 #include "flush.h"
 #include "intake.h"
 #include "log.h"
@@ -111,6 +112,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
     worker *w = arg;
     viewer_sweep(w);
+    edge_mx_sync(w);
     intake_retry(w);
     tick_adapt(w);
 }
@@ -224,6 +226,7 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
     char ctx[16];
     snprintf(ctx, sizeof ctx, "w%d", index);
     log_set_ctx(ctx);
+    edge_mx_bind(index);
     w->vh.join = on_viewer_join;
     w->vh.leave = on_viewer_leave;
     wctx_now(w);
@@ -416,6 +419,7 @@ int edge_supervise(const edge_conf *conf)
             free(s);
             return 1;
         }
+    edge_mx_setup(n);
     sigprocmask(SIG_BLOCK, &block, &orig);
     for (int i = 0; i < n; i++) {
         s[i].started_ms = mono_ms();

@@ -4,6 +4,7 @@
  * the socket when its output is empty, the slow-viewer policy, and close. */
 #include "edge_auth.h"
 #include "viewer.h"
+#include "edge_metrics.h"
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -223,6 +224,7 @@ void viewer_close(viewer *v, int code, const char *reason)
 {
     if (v->state != V_WS)
         return;
+    edge_mx_close(code);
     v->w->vh.leave(v);
     v->slow = 0;
     v->w->nws--;
@@ -422,6 +424,12 @@ static void handle_request(viewer *v, const http_request *rq)
             reply(v, 200, "application/json", "{\"status\":\"ok\"}", 15);
         else
             reply_error(v, 503, "redis_unavailable", "not connected to Redis", NULL);
+    } else if (n == 8 && !memcmp(p, "/metrics", 8)) {
+        dbuf b;
+        dbuf_init(&b);
+        edge_mx_render(v->w, &b);
+        reply(v, 200, "text/plain; version=0.0.4", b.data, b.len);
+        dbuf_free(&b);
     } else if (n == 13 && !memcmp(p, "/v1/zstd-dict", 13)) {
         serve_dict(v, rq);
     } else if (n > pl + sl && !memcmp(p, prefix, pl) && !memcmp(p + n - sl, suffix, sl)) {
