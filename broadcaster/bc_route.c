@@ -36,6 +36,7 @@ static void not_found(void *ctx, bc_req *r)
 }
 
 static const bc_handler healthz_handler = { "healthz", healthz, BC_H_PIPELINE };
+static const bc_handler readyz_handler = { "readyz", healthz, BC_H_PIPELINE };
 static const bc_handler metrics_handler = { "metrics", metrics, BC_H_PIPELINE };
 static const bc_handler not_found_handler = { "not_found", not_found, BC_H_PIPELINE };
 
@@ -54,6 +55,8 @@ static const bc_handler *route(const http_request *h)
     size_t room_len;
     if (h->path_len == 8 && !memcmp(h->path, "/healthz", 8))
         return &healthz_handler;
+    if (h->path_len == 7 && !memcmp(h->path, "/readyz", 7))
+        return &readyz_handler;
     if (h->path_len == 8 && !memcmp(h->path, "/metrics", 8))
         return &metrics_handler;
     if (bc_admin_match(h))

@@ -424,6 +424,13 @@ static void handle_request(viewer *v, const http_request *rq)
             reply(v, 200, "application/json", "{\"status\":\"ok\"}", 15);
         else
             reply_error(v, 503, "redis_unavailable", "not connected to Redis", NULL);
+    } else if (n == 7 && !memcmp(p, "/readyz", 7)) {
+        if (v->w->stopping)
+            reply_error(v, 503, "draining", "this edge worker is shutting down", NULL);
+        else if (!wctx_healthy(v->w))
+            reply_error(v, 503, "redis_unavailable", "not connected to Redis", NULL);
+        else
+            reply(v, 200, "application/json", "{\"status\":\"ready\"}", 18);
     } else if (n == 8 && !memcmp(p, "/metrics", 8)) {
         dbuf b;
         dbuf_init(&b);

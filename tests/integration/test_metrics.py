@@ -70,5 +70,23 @@ async def test_metrics_counters_and_format(st):
         assert re.search(r"^# TYPE %s gauge$" % fam, et, re.M), fam
 
 
+@test
+async def test_readyz(st):
+    """/readyz: 200 while Redis is reachable, 503 JSON once it is gone, on both."""
+    r = st.redis()
+    b = st.broadcaster()
+    e = st.edge()
+    for port in (b.port, e.port):
+        s, _, body = http("GET", port, "/readyz")
+        assert s == 200, (port, s, body)
+    s, _, _ = http("POST", e.port, "/readyz")
+    assert s == 405, s
+    r.kill()
+    for port in (b.port, e.port):
+        wait_until(lambda: http("GET", port, "/readyz")[0] == 503, timeout=10, what="503")
+        s, h, body = http("GET", port, "/readyz")
+        assert h.get("content-type") == "application/json" and b"redis_unavailable" in body, body
+        assert http("GET", port, "/metrics")[0] == 200
+
 if __name__ == "__main__":
     main()
