@@ -103,40 +103,57 @@ static void fail_batch(batch *b)
     free(b);
 }
 
-/* One element of the script's reply: {status, seq, epoch, ts_ms}. */
-static int parse_one(const redisReply *e, bc_seq_result *res)
+/* Event i of a reply: the four values from e[0]: status, seq|ms, epoch, ts_ms. */
+static int parse_one(redisReply *const *e, bc_seq_result *res)
 {
     static const char *const refusals[] = { "limited", "muted", "banned" };
-    if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 ||
-        e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_INTEGER ||
-        e->element[2]->type != REDIS_REPLY_STRING || e->element[3]->type != REDIS_REPLY_INTEGER ||
-        e->element[2]->len >= sizeof res->epoch)
+    if (e[0]->type != REDIS_REPLY_STRING || e[1]->type != REDIS_REPLY_INTEGER ||
+        e[2]->type != REDIS_REPLY_STRING || e[3]->type != REDIS_REPLY_INTEGER ||
+        e[2]->len >= sizeof res->epoch)
         return -1;
     for (int i = 0; i < 3; i++)
-        if (!strcmp(e->element[0]->str, refusals[i])) {
+        if (!strcmp(e[0]->str, refusals[i])) {
             res->status = BC_SEQ_LIMITED + i;
-            res->ms = e->element[1]->integer;
+            res->ms = e[1]->integer;
             return 0;
         }
-    if (e->element[1]->integer < 1)
+    if (e[1]->integer < 1 || e[2]->len == 0)
         return -1;
-    if (!strcmp(e->element[0]->str, "ok"))
+    if (!strcmp(e[0]->str, "ok"))
         res->status = BC_SEQ_OK;
-    else if (!strcmp(e->element[0]->str, "dup"))
+    else if (!strcmp(e[0]->str, "dup"))
         res->status = BC_SEQ_DUP;
     else
         return -1;
-    res->seq = (uint64_t)e->element[1]->integer;
-    memcpy(res->epoch, e->element[2]->str, e->element[2]->len);
-    res->epoch[e->element[2]->len] = 0;
-    res->ts_ms = e->element[3]->integer;
+    res->seq = (uint64_t)e[1]->integer;
+    memcpy(res->epoch, e[2]->str, e[2]->len);
+    res->epoch[e[2]->len] = 0;
+    res->ts_ms = e[3]->integer;
     return 0;
+}
+
+int bc_seq_parse_reply(const struct redisReply *reply, int n, bc_seq_result *out)
+{
+    if (n < 0 || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 * (size_t)n)
+        return -1;
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        if (parse_one(&reply->element[4 * i], &out[i]) < 0) {
+            memset(&out[i], 0, sizeof out[i]);
+            out[i].status = BC_SEQ_UNAVAILABLE;
+            bad++;
+        }
+    }
+    return bad;
 }
 
 static void deliver(batch *b, const redisReply *reply)
 {
     bc_seq *s = b->s;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != (size_t)b->n) {
+    bc_seq_result res[BC_SEQ_BATCH];
+    int bad = bc_seq_parse_reply(reply, b->n, res);
+    if (bad < 0) {
         s->st.redis_errors++;
         LOGW("seq", "unexpected sequencer reply (type %d, %zu elements for %d events)",
              reply->type, reply->elements, b->n);
@@ -144,21 +161,17 @@ static void deliver(batch *b, const redisReply *reply)
         return;
     }
     s->st.calls++;
+    s->st.redis_errors += (uint64_t)bad;
     for (int i = 0; i < b->n; i++) {
-        bc_seq_result res;
-        memset(&res, 0, sizeof res);
-        if (parse_one(reply->element[i], &res) < 0) {
-            s->st.redis_errors++;
-            fail_req(s, b->reqs[i]);
-            continue;
-        }
-        if (res.status == BC_SEQ_OK)
+        if (res[i].status == BC_SEQ_OK)
             s->st.events++;
-        else if (res.status == BC_SEQ_DUP)
+        else if (res[i].status == BC_SEQ_DUP)
             s->st.dups++;
+        else if (res[i].status == BC_SEQ_UNAVAILABLE)
+            s->st.unavailable++;
         else
             s->st.refused++;
-        finish(b->reqs[i], &res);
+        finish(b->reqs[i], &res[i]);
     }
     free(b);
 }

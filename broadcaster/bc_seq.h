@@ -66,6 +66,16 @@ bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kin
 /* The callback of r will not run (the event may still be sequenced). */
 void bc_seq_cancel(bc_seq_req *r);
 
+/* Parses the script's reply to a call of n events — a flat array of 4 * n
+ * values, four per event (docs/ARCHITECTURE.md "The sequencer script") —
+ * into out[0..n-1]. Returns -1 when the reply is not an array of 4 * n
+ * (out untouched: the whole call is unavailable); else the number of
+ * malformed entries (wrong types, unknown status, seq < 1, epoch over 16
+ * chars), each answered BC_SEQ_UNAVAILABLE. Pure: reads reply only, keeps
+ * no pointer into it. */
+struct redisReply;
+int bc_seq_parse_reply(const struct redisReply *reply, int n, bc_seq_result *out);
+
 /* One plain Redis command on the same link (admin API: mutes, bans, slow
  * mode). argv is copied. cb(arg, 0 | -1 on error or lost link, integer
  * reply or 0) runs exactly once, later, unless cancelled. NULL (cb never
