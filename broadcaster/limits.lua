@@ -17,9 +17,9 @@
 --                     parameters for that kind ("0/0" removes the room limit)
 -- A bucket holds up to `capacity` tokens and refills capacity per window_ms,
 -- continuously; each event costs `cost` tokens. It is stored in its GCRA
--- form, one number: tat (ms), the time at which the bucket is full again, so
+-- form, one integer: tat (ms), the time at which the bucket is full again, so
 -- tokens = capacity * (window_ms - (tat - now)) / window_ms; the key expires
--- at tat (a missing bucket is a full one), so idle users cost nothing.
+-- at tat (PXAT; a missing bucket is a full one), so idle users cost nothing.
 -- Timestamps come from the caller's now_ms (Redis TIME in seq.lua), never
 -- from the broadcaster's clock. A capacity of 0 disables that bucket.
 
@@ -30,9 +30,11 @@ local dm_snap = {}
 -- rooms that have a dm:{R}:limits hash (nil: not known, ask)
 local dm_has_limits = nil
 
-local function dm_keys(room, kind, user)
-  return 'dm:ban:{' .. user .. '}', 'dm:{' .. room .. '}:mute:' .. user,
-         'dm:{' .. room .. '}:rl:' .. kind .. ':' .. user, 'dm:rl:' .. kind .. ':{' .. user .. '}'
+-- ban, mute, room bucket and global bucket key of an event; pfx is the
+-- room's key prefix "dm:{R}:"
+local function dm_keys(pfx, kind, user)
+  return 'dm:ban:{' .. user .. '}', pfx .. 'mute:' .. user,
+         pfx .. 'rl:' .. kind .. ':' .. user, 'dm:rl:' .. kind .. ':{' .. user .. '}'
 end
 
 -- Reads keys (a list, duplicates allowed) into the snapshot with one MGET,
@@ -89,12 +91,13 @@ local function dm_bucket(key, cap, win, now_ms, cost)
   return tat, ms
 end
 
-local function dm_charge(key, tat, now_ms)
-  local ttl = math.ceil(tat - now_ms)
-  if ttl < 1 then ttl = 1 end
-  -- integral in the common case (win a multiple of cap): no float formatting
-  local v = tat % 1 == 0 and string.format('%d', tat) or string.format('%.3f', tat)
-  redis.call('SET', key, v, 'PX', ttl)
+-- Stores tat rounded up to the ms (a bucket is at most 1 ms stricter per
+-- event than exact), as the value and as the key's PXAT: the key expires
+-- when the bucket is full again. One formatted number per bucket.
+local function dm_charge(key, tat)
+  tat = math.ceil(tat)
+  local v = string.format('%d', tat)
+  redis.call('SET', key, v, 'PXAT', v)
   dm_snap[key] = tat
 end
 
@@ -110,8 +113,8 @@ local function dm_limits_check(room, kind, k, i, now_ms, rcap, rwin, gcap, gwin,
   local rt, rw = dm_bucket(rkey, rcap, rwin, now_ms, cost)
   local gt, gw = dm_bucket(gkey, gcap, gwin, now_ms, cost)
   if rw > 0 or gw > 0 then return {'limited', math.max(rw, gw)} end
-  if rt then dm_charge(rkey, rt, now_ms) end
-  if gt then dm_charge(gkey, gt, now_ms) end
+  if rt then dm_charge(rkey, rt) end
+  if gt then dm_charge(gkey, gt) end
   return nil
 end
 
@@ -123,7 +126,7 @@ if ARGV[1] == '__limits__' then
   local t = redis.call('TIME')
   local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local room, kind, user = ARGV[2], ARGV[3], ARGV[4]
-  local k = {dm_keys(room, kind, user)}
+  local k = {dm_keys('dm:{' .. room .. '}:', kind, user)}
   dm_limits_prefetch(k, {room})
   local r = dm_limits_check(room, kind, k, 0, now_ms, tonumber(ARGV[5]), tonumber(ARGV[6]),
                             tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]))

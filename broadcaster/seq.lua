@@ -25,9 +25,10 @@
 --   "banned" | "muted" | "limited", ms, "", 0: refused, nothing stored, the
 --   client_msg_id not consumed; ms is the ban/mute TTL (-1: no expiry) or
 --   the wait until the buckets allow one event (Retry-After).
--- The checks (limits.lua, spliced in below by bc_seq.c when it loads the
--- script) run after the dedupe claim, so a retry of a stored event is
--- answered "dup" uncharged; a refused event releases its claim.
+-- A retry of a stored event (its dedupe key exists) is answered "dup"
+-- before the checks (limits.lua, spliced in below by bc_seq.c when it loads
+-- the script), so it is never refused nor charged; the id is recorded only
+-- when the event is stored.
 
 -- numbers that only go back to Redis stay strings: Lua formats numbers with
 -- printf("%.14g")
@@ -59,6 +60,8 @@ local function varint(n)
 end
 local ts_field = '\16' .. varint(now_ms)    -- field 2 (ts_ms), the same for the call
 local now_str = string.format('%d', now_ms)
+-- dedupe records expire at an absolute time: no per-command PX -> PXAT rewrite
+local dd_until = string.format('%d', now_ms + 1000 * tonumber(window))
 
 -- per-room state: read on first use, written back by flush_rooms()
 local rooms, order = {}, {}
@@ -110,17 +113,25 @@ local function spec_of(s)
   return p
 end
 
--- the ban, mute and bucket keys of every event (event i's at 4i+1..4i+4),
--- and its rooms, in one read
-local keys = {}
+-- One MGET for the whole call: every event's ban, mute and bucket keys
+-- (event i's at 4i+1..4i+4) and then its dedupe key; the rooms' meta are
+-- read on the way (one HMGET per room).
+local keys, ddkeys = {}, {}
 local function prefetch()
-  local rl, seen = {}, {}
+  local rl, nk = {}, 4 * N
   for i = 0, N - 1 do
     local b = 5 + i * F
-    local room = ARGV[b + 1]
+    local room, user, cmid = ARGV[b + 1], ARGV[b + 3], ARGV[b + 4]
+    local st = room_state(room)
+    if not st.listed then st.listed = true; rl[#rl + 1] = room end
     local n = i * 4
-    keys[n + 1], keys[n + 2], keys[n + 3], keys[n + 4] = dm_keys(room, ARGV[b + 2], ARGV[b + 3])
-    if not seen[room] then seen[room] = true; rl[#rl + 1] = room end
+    keys[n + 1], keys[n + 2], keys[n + 3], keys[n + 4] = dm_keys(st.pfx, ARGV[b + 2], user)
+    if cmid ~= '' then
+      local dk = st.pfx .. 'dd:' .. user .. ':' .. cmid
+      ddkeys[i] = dk
+      nk = nk + 1
+      keys[nk] = dk
+    end
   end
   dm_limits_prefetch(keys, rl)
 end
@@ -132,20 +143,14 @@ local function sequence()
     local b = 5 + i * F
     local room, kind, user, cmid, ev = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
     local st = room_state(room)
-    local seq = st.seq + 1
-    local seq_str = string.format('%d', seq)
-    local ddkey, dup = nil, false
-    if cmid ~= '' then
-      -- claim the id for this seq, or get the first publish's "<seq>:<epoch>:<ts_ms>"
-      ddkey = st.pfx .. 'dd:' .. user .. ':' .. cmid
-      dup = redis.call('SET', ddkey, seq_str .. ':' .. st.epoch .. ':' .. now_str,
-                       'NX', 'GET', 'EX', window)
-    end
+    local ddkey = ddkeys[i]
+    if not ddkey and cmid ~= '' then ddkey = st.pfx .. 'dd:' .. user .. ':' .. cmid end
+    -- the first publish's "<seq>:<epoch>:<ts_ms>" if this is a retry
+    local dup = ddkey and dm_get(ddkey)
     local refused
     if not dup and F >= 6 then
       local p = spec_of(ARGV[b + 6])
       refused = dm_limits_check(room, kind, keys, i * 4, now_ms, p[1], p[2], p[3], p[4], 1)
-      if refused and ddkey then redis.call('DEL', ddkey) end
     end
     local o = #out
     if dup then
@@ -154,14 +159,21 @@ local function sequence()
     elseif refused then
       out[o + 1], out[o + 2], out[o + 3], out[o + 4] = refused[1], refused[2], '', 0
     else
+      local seq = st.seq + 1
+      local seq_str = string.format('%d', seq)
       local bytes = ev .. '\8' .. varint(seq) .. ts_field
       local r = redis.pcall('XADD', st.stream, 'MAXLEN', retention, seq_str .. '-0', 'e', bytes)
       if type(r) == 'table' and r.err then
-        -- cannot happen while the invariants hold; never leave a claim behind
-        if ddkey then redis.call('DEL', ddkey) end
+        -- cannot happen while the invariants hold
         error('SEQ ' .. room .. ': ' .. r.err, 0)
       end
       st.seq = seq
+      if ddkey then
+        -- record the id (a retry inside this call sees it through the snapshot)
+        local v = seq_str .. ':' .. st.epoch .. ':' .. now_str
+        redis.call('SET', ddkey, v, 'PXAT', dd_until)
+        dm_snap[ddkey] = v
+      end
       redis.call('PUBLISH', st.chan, st.ep .. bytes)
       out[o + 1], out[o + 2], out[o + 3], out[o + 4] = 'ok', seq, st.epoch, now_ms
     end

@@ -150,10 +150,11 @@ def test_meta_follows_stream_when_xadd_fails(st):
 def test_meta_follows_stream_on_command_error(st):
     st.redis()
     r = st.rc()
-    # a dedupe key of the wrong type makes SET ... GET fail half-way
-    r.cmd("HSET", key("DEDUPE", room="a", user="u1", cmid="bad"), "f", "v")
+    # a slow-mode key of the wrong type makes its HGET fail half-way,
+    # after the events of rooms a and c are stored
+    r.cmd("SET", key("LIMITS", room="bad"), "not a hash")
     try:
-        call(r, [ev("a"), ev("c"), ev("a", cmid="bad"), ev("a")])
+        call(r, [ev("a"), ev("c"), ev("bad", limits="20 30000 0 0"), ev("a")])
     except RuntimeError as e:
         assert "WRONGTYPE" in str(e), e
     else:
