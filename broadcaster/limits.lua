@@ -30,11 +30,13 @@ local dm_snap = {}
 -- rooms that have a dm:{R}:limits hash (nil: not known, ask)
 local dm_has_limits = nil
 
--- ban, mute, room bucket and global bucket key of an event; pfx is the
--- room's key prefix "dm:{R}:"
-local function dm_keys(pfx, kind, user)
+-- ban, mute, room bucket and global bucket key of an event (a bucket's
+-- false unless its flag is set: no string built for a bucket that is off);
+-- pfx is the room's key prefix "dm:{R}:"
+local function dm_keys(pfx, kind, user, room_on, global_on)
   return 'dm:ban:{' .. user .. '}', pfx .. 'mute:' .. user,
-         pfx .. 'rl:' .. kind .. ':' .. user, 'dm:rl:' .. kind .. ':{' .. user .. '}'
+         room_on and pfx .. 'rl:' .. kind .. ':' .. user,
+         global_on and 'dm:rl:' .. kind .. ':{' .. user .. '}'
 end
 
 -- Reads keys (a list, duplicates allowed) into the snapshot with one MGET,
@@ -105,11 +107,13 @@ end
 -- event's four keys (dm_keys) from index i + 1. Returns nil if allowed, else
 -- {status, ms}: {'banned', ttl_ms}, {'muted', ttl_ms} (ttl -1: no expiry) or
 -- {'limited', retry_after_ms}. Nothing is charged unless both buckets allow.
-local function dm_limits_check(room, kind, k, i, now_ms, rcap, rwin, gcap, gwin, cost)
+local function dm_limits_check(room, kind, user, k, i, now_ms, rcap, rwin, gcap, gwin, cost)
   local ban, mute, rkey, gkey = k[i + 1], k[i + 2], k[i + 3], k[i + 4]
   if dm_get(ban) then return {'banned', redis.call('PTTL', ban)} end
   if dm_get(mute) then return {'muted', redis.call('PTTL', mute)} end
   rcap, rwin = dm_room_params(room, kind, rcap, rwin)
+  -- slow mode can turn on a room bucket the call's spec has off
+  if not rkey and rcap > 0 then rkey = 'dm:{' .. room .. '}:rl:' .. kind .. ':' .. user end
   local rt, rw = dm_bucket(rkey, rcap, rwin, now_ms, cost)
   local gt, gw = dm_bucket(gkey, gcap, gwin, now_ms, cost)
   if rw > 0 or gw > 0 then return {'limited', math.max(rw, gw)} end
@@ -126,9 +130,9 @@ if ARGV[1] == '__limits__' then
   local t = redis.call('TIME')
   local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local room, kind, user = ARGV[2], ARGV[3], ARGV[4]
-  local k = {dm_keys('dm:{' .. room .. '}:', kind, user)}
+  local k = {dm_keys('dm:{' .. room .. '}:', kind, user, true, true)}
   dm_limits_prefetch(k, {room})
-  local r = dm_limits_check(room, kind, k, 0, now_ms, tonumber(ARGV[5]), tonumber(ARGV[6]),
+  local r = dm_limits_check(room, kind, user, k, 0, now_ms, tonumber(ARGV[5]), tonumber(ARGV[6]),
                             tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]))
   return r or {'ok', 0}
 end

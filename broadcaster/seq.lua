@@ -113,27 +113,32 @@ local function spec_of(s)
   return p
 end
 
--- One MGET for the whole call: every event's ban, mute and bucket keys
--- (event i's at 4i+1..4i+4) and then its dedupe key; the rooms' meta are
+-- One MGET for the whole call: every event's ban and mute keys, its bucket
+-- keys when the event's spec has that bucket on (event i's four keys, or
+-- false, at 4i+1..4i+4 of keys), and its dedupe key; the rooms' meta are
 -- read on the way (one HMGET per room).
 local keys, ddkeys = {}, {}
 local function prefetch()
-  local rl, nk = {}, 4 * N
+  local rl, mk = {}, {}
   for i = 0, N - 1 do
     local b = 5 + i * F
     local room, user, cmid = ARGV[b + 1], ARGV[b + 3], ARGV[b + 4]
     local st = room_state(room)
     if not st.listed then st.listed = true; rl[#rl + 1] = room end
-    local n = i * 4
-    keys[n + 1], keys[n + 2], keys[n + 3], keys[n + 4] = dm_keys(st.pfx, ARGV[b + 2], user)
+    local n, p = i * 4, spec_of(ARGV[b + 6])
+    local ban, mute, rkey, gkey = dm_keys(st.pfx, ARGV[b + 2], user, p[1] > 0, p[3] > 0)
+    keys[n + 1], keys[n + 2], keys[n + 3], keys[n + 4] = ban, mute, rkey, gkey
+    mk[#mk + 1] = ban
+    mk[#mk + 1] = mute
+    if rkey then mk[#mk + 1] = rkey end
+    if gkey then mk[#mk + 1] = gkey end
     if cmid ~= '' then
       local dk = st.pfx .. 'dd:' .. user .. ':' .. cmid
       ddkeys[i] = dk
-      nk = nk + 1
-      keys[nk] = dk
+      mk[#mk + 1] = dk
     end
   end
-  dm_limits_prefetch(keys, rl)
+  dm_limits_prefetch(mk, rl)
 end
 
 local out = {}
@@ -150,7 +155,7 @@ local function sequence()
     local refused
     if not dup and F >= 6 then
       local p = spec_of(ARGV[b + 6])
-      refused = dm_limits_check(room, kind, keys, i * 4, now_ms, p[1], p[2], p[3], p[4], 1)
+      refused = dm_limits_check(room, kind, user, keys, i * 4, now_ms, p[1], p[2], p[3], p[4], 1)
     end
     local o = #out
     if dup then
