@@ -34,7 +34,6 @@ void audit_xadd(const audit_entry *e, long maxlen, audit_cmd *c)
     sarg(c, "XADD");
     sarg(c, KEY_AUDIT);
     sarg(c, "MAXLEN");
-    sarg(c, "~");
     sarg(c, c->num[0]);
     sarg(c, "*");
     field(c, "ts", c->num[1]);

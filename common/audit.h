@@ -12,7 +12,7 @@
 
 struct redisReply;
 
-#define AUDIT_MAXLEN_DEFAULT 10000   /* entries kept (XADD MAXLEN ~) */
+#define AUDIT_MAXLEN_DEFAULT 10000   /* entries kept (XADD MAXLEN, exact: admin actions are rare) */
 #define AUDIT_COUNT_DEFAULT 100
 #define AUDIT_COUNT_MAX 1000
 #define AUDIT_ARGV_MAX 24
@@ -39,7 +39,7 @@ typedef struct audit_cmd {
     char num[3][24];
 } audit_cmd;
 
-/* XADD <KEY_AUDIT> MAXLEN ~ maxlen * ts <ms> who <who> act <action>
+/* XADD <KEY_AUDIT> MAXLEN maxlen * ts <ms> who <who> act <action>
  * [kid <kid>] [room <room>] [target <user>] [args <json>] peer <peer>.
  * maxlen < 1: AUDIT_MAXLEN_DEFAULT. */
 void audit_xadd(const audit_entry *e, long maxlen, audit_cmd *cmd);
