@@ -78,6 +78,25 @@ int rcred_enabled(const rcred *c)
     return c->pass != NULL;
 }
 
+int rcred_auth_argv(const rcred *c, const char *argv[3], size_t argvlen[3])
+{
+    if (!rcred_enabled(c))
+        return 0;
+    int n = 0;
+    argv[n] = "AUTH"; argvlen[n++] = 4;
+    if (c->user[0]) {
+        argv[n] = c->user;
+        argvlen[n++] = strlen(c->user);
+    }
+    argv[n] = c->pass; argvlen[n++] = c->pass_len;
+    return n;
+}
+
+int rcred_reply_ok(const redisReply *r)
+{
+    return r && r->type == REDIS_REPLY_STATUS && r->len == 2 && !memcmp(r->str, "OK", 2);
+}
+
 typedef struct pending {
     const rcred *c;
     const char *tag, *what;
@@ -92,7 +111,7 @@ static void on_auth(redisAsyncContext *ac, void *r, void *priv)
     redisReply *reply = r;
     if (!reply)
         return;                          /* link gone: its disconnect callback runs */
-    if (reply->type == REDIS_REPLY_STATUS && !strcmp(reply->str, "OK")) {
+    if (rcred_reply_ok(reply)) {
         p.then(ac, p.priv);
         return;
     }
@@ -111,10 +130,10 @@ int rcred_auth(redisAsyncContext *ac, const rcred *c, const char *tag, const cha
     }
     pending *p = xmalloc(sizeof *p);
     *p = (pending){ c, tag, what, then, priv };
-    int rc = c->user[0]
-        ? redisAsyncCommand(ac, on_auth, p, "AUTH %s %b", c->user, c->pass, c->pass_len)
-        : redisAsyncCommand(ac, on_auth, p, "AUTH %b", c->pass, c->pass_len);
-    if (rc != REDIS_OK) {
+    const char *argv[3];
+    size_t argvlen[3];
+    int argc = rcred_auth_argv(c, argv, argvlen);
+    if (redisAsyncCommandArgv(ac, on_auth, p, argc, argv, argvlen) != REDIS_OK) {
         free(p);
         return -1;
     }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct redisAsyncContext;
+struct redisReply;
 
 #define RCRED_MAX_USER 128
 #define RCRED_MAX_PASS 4096
@@ -27,6 +28,13 @@ int rcred_load(rcred *c, const char *user, const char *pass_file, char *err, siz
 void rcred_free(rcred *c);
 /* 1 when links must AUTH. */
 int rcred_enabled(const rcred *c);
+
+/* Fills argv/argvlen with AUTH [user] password (pointers into c, valid
+ * while c is) for links that format their own commands (rlink). Returns
+ * argc (2 or 3), or 0 when c needs no AUTH. */
+int rcred_auth_argv(const rcred *c, const char *argv[3], size_t argvlen[3]);
+/* 1 when r is the +OK of an accepted AUTH. */
+int rcred_reply_ok(const struct redisReply *r);
 
 /* Called once the link is authenticated (or at once when c needs no AUTH),
  * from the hiredis callback stack; it may send commands on ac. */

@@ -5,6 +5,7 @@
  * tests/integration/test_redis_auth.py. */
 #include "t.h"
 #include "rcred.h"
+#include <hiredis/hiredis.h>
 #include <unistd.h>
 
 static char dir[64], path[128];
@@ -26,6 +27,11 @@ static void test_load(void)
     T_EQ_STR(c.user, "dm");
     T_EQ_INT(c.pass_len, 10);
     T_EQ_MEM(c.pass, "pa ss\tword", 10);      /* inner blanks kept */
+    const char *argv[3];
+    size_t argvlen[3];
+    T_EQ_INT(rcred_auth_argv(&c, argv, argvlen), 3);
+    T_EQ_STR(argv[0], "AUTH"); T_EQ_STR(argv[1], "dm");
+    T_EQ_INT(argvlen[2], 10); T_EQ_MEM(argv[2], "pa ss\tword", 10);
     rcred_free(&c);
     T_ASSERT(!rcred_enabled(&c));
     T_EQ_INT(c.pass_len, 0);
@@ -33,10 +39,13 @@ static void test_load(void)
     T_EQ_INT(rcred_load(&c, NULL, path, err, sizeof err), 0);
     T_EQ_STR(c.user, "");
     T_ASSERT(rcred_enabled(&c));
+    T_EQ_INT(rcred_auth_argv(&c, argv, argvlen), 2);
+    T_EQ_INT(argvlen[1], 10);
     rcred_free(&c);
     /* no credentials at all: no AUTH */
     T_EQ_INT(rcred_load(&c, "", "", err, sizeof err), 0);
     T_ASSERT(!rcred_enabled(&c));
+    T_EQ_INT(rcred_auth_argv(&c, argv, argvlen), 0);
     rcred_free(&c);
     T_EQ_INT(rcred_load(&c, NULL, NULL, err, sizeof err), 0);
     T_ASSERT(!rcred_enabled(&c));
@@ -74,6 +83,17 @@ static void test_errors(void)
     rcred_free(&c);
 }
 
+static void test_reply_ok(void)
+{
+    redisReply ok = { .type = REDIS_REPLY_STATUS, .str = "OK", .len = 2 };
+    redisReply no = { .type = REDIS_REPLY_ERROR, .str = "WRONGPASS x", .len = 11 };
+    redisReply okk = { .type = REDIS_REPLY_STATUS, .str = "OKK", .len = 3 };
+    T_ASSERT(rcred_reply_ok(&ok));
+    T_ASSERT(!rcred_reply_ok(&no));
+    T_ASSERT(!rcred_reply_ok(&okk));
+    T_ASSERT(!rcred_reply_ok(NULL));
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/rcredXXXXXX");
@@ -81,6 +101,7 @@ int main(void)
     snprintf(path, sizeof path, "%s/pass", dir);
     T_RUN(test_load);
     T_RUN(test_errors);
+    T_RUN(test_reply_ok);
     unlink(path);
     rmdir(dir);
     return T_DONE();
