@@ -22,15 +22,22 @@ static void log_loaded(const authsrc *a, const char *what)
     dbuf_free(&d);
 }
 
-int authsrc_init(authsrc *a, const char *secret_file, const char *keys_file, int64_t leeway_s)
+int authsrc_check(const char *secret_file, const char *keys_file)
 {
-    memset(a, 0, sizeof *a);
-    int has_s = secret_file && secret_file[0], has_k = keys_file && keys_file[0];
-    if (has_s && has_k) {
+    if (secret_file && secret_file[0] && keys_file && keys_file[0]) {
         LOGE("auth", "--auth-secret-file and --auth-keys-file are exclusive (a key file can "
              "name the secret file: KID file:PATH)");
         return -1;
     }
+    return 0;
+}
+
+int authsrc_init(authsrc *a, const char *secret_file, const char *keys_file, int64_t leeway_s)
+{
+    memset(a, 0, sizeof *a);
+    int has_s = secret_file && secret_file[0], has_k = keys_file && keys_file[0];
+    if (authsrc_check(secret_file, keys_file))
+        return -1;
     if (!has_s && !has_k)
         return 0;
     a->path = xstrdup(has_k ? keys_file : secret_file);

@@ -20,6 +20,9 @@ typedef struct authsrc {
  * error. leeway_s: clock skew allowed on exp and nbf. Returns 0, or -1
  * after logging an ERROR (a is then empty; authsrc_free is still fine). */
 int authsrc_init(authsrc *a, const char *secret_file, const char *keys_file, int64_t leeway_s);
+/* The option check of authsrc_init alone (for a parent process that loads
+ * nothing itself): 0, or -1 after logging an ERROR when both are given. */
+int authsrc_check(const char *secret_file, const char *keys_file);
 /* Reads the same file again. Returns 0 (new set in place, or tokens off),
  * or -1: the file did not load, an ERROR was logged, the old set stays.
  * Any auth_keyset pointer obtained before a successful reload is freed. */
