@@ -211,12 +211,18 @@ static void reply(bc_req *r, const admin_state *p, long long existed)
     bc_req_reply(r, 200, "application/json", NULL, b->data, b->len);
 }
 
-/* The audit write's answer: only a failure is worth a line (an ERROR: the
- * action took effect but the log misses it). arg: the action's name. */
-static void audit_done(void *arg, int rc, long long integer)
+/* The audit write's answer: only a failure is worth a line. An error reply
+ * is an ERROR (the action took effect, the log misses it); a link lost
+ * before the reply (e.g. at shutdown) a WARN: the entry may be stored.
+ * arg: the action's name. */
+static void audit_done(void *arg, const redisReply *rep)
 {
-    if (rc < 0)
-        LOGE("admin", "audit entry of a stored %s action was not written", (const char *)arg);
+    if (!rep)
+        LOGW("admin", "audit entry of a stored %s action: link lost before the reply, "
+             "it may be missing", (const char *)arg);
+    else if (rep->type == REDIS_REPLY_ERROR)
+        LOGE("admin", "audit entry of a stored %s action was not written: %.200s",
+             (const char *)arg, rep->str);
 }
 
 /* {"ttl_s":N} / {"comments":N,"per_s":S} / "" (no arguments). */
@@ -242,8 +248,9 @@ static void audit(const bc_req *r, const admin_state *p)
                       .ts_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 };
     audit_cmd c;
     audit_xadd(&e, p->ctx->audit_maxlen, &c);
-    if (!bc_seq_command(p->ctx->seq, c.argc, c.argv, c.argvlen, audit_done, (void *)op_names[p->op]))
-        audit_done((void *)op_names[p->op], -1, 0);
+    if (!bc_seq_query(p->ctx->seq, c.argc, c.argv, c.argvlen, audit_done, (void *)op_names[p->op]))
+        LOGE("admin", "audit entry of a stored %s action was not written: link down",
+             op_names[p->op]);
 }
 
 static void cmd_done(void *arg, int rc, long long integer)
@@ -257,9 +264,9 @@ static void cmd_done(void *arg, int rc, long long integer)
         bc_req_error(r, 503, "redis_unavailable", "the change could not be stored", NULL);
         return;
     }
-    LOGI("admin", "peer=%s req=%llu who=%s room=%s user=%s op=%s arg=%ld,%ld stored", r->peer,
-         (unsigned long long)r->id, p->who, p->room_len ? p->room : "-",
-         p->user[0] ? p->user : "-", op_names[p->op], p->arg[0], p->arg[1]);
+    LOGI("admin", "peer=%s req=%llu room=%s user=%s op=%s arg=%ld,%ld who=%s stored", r->peer,
+         (unsigned long long)r->id, p->room_len ? p->room : "-", p->user[0] ? p->user : "-",
+         op_names[p->op], p->arg[0], p->arg[1], p->who);
     audit(r, p);
     free(p->who);
     reply(r, p, integer);
