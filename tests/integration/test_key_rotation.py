@@ -156,6 +156,26 @@ def test_rotation_under_load_no_valid_token_refused(st):
 
 
 @test
+def test_broadcaster_workers_reload_on_sighup(st):
+    """--workers 2: the supervisor forwards SIGHUP, each worker reloads."""
+    write(st, "old.secret", OLD)
+    write(st, "new.secret", NEW)
+    keys = write(st, "keys", "old file:old.secret\n")
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off", "--workers", "2", "--auth-keys-file", keys)
+    now = int(time.time())
+    new_kid = mint(NEW, {"sub": "u1", "exp": now + 600}, kid="new")
+    assert code(publish(b, "u1", new_kid)[1]) == "unknown_kid"
+    write(st, "keys", "new file:new.secret\n")
+    hup_and_wait([b], r"w\d INFO auth: token keys reloaded from .*kids=new default=new ", [2])
+    for _ in range(10):          # fresh connections: both workers answer
+        s, body = publish(b, "u1", new_kid)
+        assert s == 200, (s, body)
+        s, body = publish(b, "u1", mint(OLD, {"sub": "u1", "exp": now + 600}, kid="old"))
+        assert (s, code(body)) == (401, "unknown_kid"), (s, body)
+
+
+@test
 def test_nbf_exp_leeway(st):
     keys = write(st, "keys", "k1 hex:%s\n" % NEW.hex())
     st.redis()
