@@ -5,6 +5,7 @@
 #include "bc_seq.h"
 #include "dbuf.h"
 #include "log.h"
+#include "rcred.h"
 #include "limits_lua.h"
 #include "seq_lua.h"
 #include <event2/event.h>
@@ -51,6 +52,7 @@ struct bc_seq {
     char *host;
     int port;
     long retention, window;
+    const rcred *cred;
     redisAsyncContext *ac;
     int state;
     int was_up;                 /* for one log line per outage */
@@ -357,6 +359,7 @@ void bc_seq_cancel(bc_seq_req *r)
 
 struct bc_seq_cmd {
     bc_seq_cmd_cb *cb;
+    bc_seq_query_cb *qcb;
     void *arg;
 };
 
@@ -364,6 +367,11 @@ static void cmd_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
     bc_seq_cmd *c = privdata;
     redisReply *reply = r;
+    if (c->qcb) {
+        c->qcb(c->arg, reply);
+        free(c);
+        return;
+    }
     long long v = 0;
     int ok = reply && reply->type != REDIS_REPLY_ERROR;
     if (ok && reply->type == REDIS_REPLY_INTEGER)
@@ -375,13 +383,14 @@ static void cmd_cb(redisAsyncContext *ac, void *r, void *privdata)
     free(c);
 }
 
-bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
-                           bc_seq_cmd_cb *cb, void *arg)
+static bc_seq_cmd *send_cmd(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                            bc_seq_cmd_cb *cb, bc_seq_query_cb *qcb, void *arg)
 {
     if (s->state != S_READY || !s->ac)
         return NULL;
     bc_seq_cmd *c = xmalloc(sizeof *c);
     c->cb = cb;
+    c->qcb = qcb;
     c->arg = arg;
     if (redisAsyncCommandArgv(s->ac, cmd_cb, c, argc, argv, argvlen) != REDIS_OK) {
         free(c);
@@ -390,9 +399,25 @@ bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t 
     return c;
 }
 
+bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                           bc_seq_cmd_cb *cb, void *arg)
+{
+    return send_cmd(s, argc, argv, argvlen, cb, NULL, arg);
+}
+
+bc_seq_cmd *bc_seq_query(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                         bc_seq_query_cb *cb, void *arg)
+{
+    return send_cmd(s, argc, argv, argvlen, NULL, cb, arg);
+}
+
+static void query_cancelled(void *arg, const redisReply *r) {}
+
 void bc_seq_cmd_cancel(bc_seq_cmd *c)
 {
     c->cb = NULL;
+    if (c->qcb)
+        c->qcb = query_cancelled;
 }
 
 /* ---- the link ----------------------------------------------------------- */
@@ -444,6 +469,15 @@ static void load_cb(redisAsyncContext *ac, void *r, void *privdata)
     LOGI("seq", "redis %s:%d connected, sequencer script %.12s loaded", s->host, s->port, s->sha);
 }
 
+/* After AUTH (or at once without credentials). */
+static void send_load(redisAsyncContext *ac, void *priv)
+{
+    bc_seq *s = priv;
+    if (ac != s->ac)
+        return;
+    redisAsyncCommand(ac, load_cb, s, "SCRIPT LOAD %b", s->script, strlen(s->script));
+}
+
 static void connect_cb(const redisAsyncContext *cac, int status)
 {
     redisAsyncContext *ac = (redisAsyncContext *)cac;
@@ -456,7 +490,9 @@ static void connect_cb(const redisAsyncContext *cac, int status)
         return;
     }
     set_state(s, S_LOADING);
-    redisAsyncCommand(ac, load_cb, s, "SCRIPT LOAD %b", s->script, strlen(s->script));
+    static const rcred none;
+    if (rcred_auth(ac, s->cred ? s->cred : &none, "seq", "seq link", send_load, s))
+        redisAsyncDisconnect(ac);
 }
 
 static void disconnect_cb(const redisAsyncContext *cac, int status)
@@ -530,6 +566,7 @@ bc_seq *bc_seq_new(struct event_base *base, const bc_seq_conf *conf)
     s->port = conf->port;
     s->retention = conf->retention;
     s->window = conf->dedupe_window;
+    s->cred = conf->cred;
     s->backoff_ms = BACKOFF_MIN_MS;
     s->was_up = 1;              /* log the first failure */
     s->flush_ev = event_new(base, -1, 0, flush_cb, s);

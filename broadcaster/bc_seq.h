@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 struct event_base;
+struct rcred;
+struct redisReply;
 
 #define BC_SEQ_BATCH 64
 
@@ -36,6 +38,7 @@ typedef struct bc_seq_conf {
     int port;
     long retention;         /* stream MAXLEN */
     long dedupe_window;     /* seconds */
+    const struct rcred *cred;   /* AUTH on every (re)connect; NULL: none; outlives the bc_seq */
 } bc_seq_conf;
 
 typedef struct bc_seq_stats {
@@ -84,6 +87,12 @@ typedef struct bc_seq_cmd bc_seq_cmd;
 typedef void bc_seq_cmd_cb(void *arg, int rc, long long integer);
 bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
                            bc_seq_cmd_cb *cb, void *arg);
+/* The same, handing the whole reply over: cb(arg, r) with r the reply
+ * (possibly an error reply; owned by hiredis, valid during the call), or
+ * NULL when the link was lost. For reads (GET /v1/audit). */
+typedef void bc_seq_query_cb(void *arg, const struct redisReply *r);
+bc_seq_cmd *bc_seq_query(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                         bc_seq_query_cb *cb, void *arg);
 void bc_seq_cmd_cancel(bc_seq_cmd *c);
 
 #endif
