@@ -285,7 +285,7 @@ def s6(A):
 def main():
     old = open(MD).read() if os.path.exists(MD) else ""
     kept = []   # hand-written sections carried over verbatim
-    for title in ("Edge optimisation", "Dictionaries"):
+    for title in ("Edge optimisation", "Sequencer optimisation", "Dictionaries"):
         m = re.search(r"^## " + re.escape(title) + r".*?(?=^## |\Z)", old, re.S | re.M)
         if m:
             kept.append(m.group(0).rstrip() + "\n")
@@ -295,7 +295,7 @@ def main():
     parts = ["# Benchmarks\n",
              "Rewritten by `make bench` (`scripts/bench.sh` → `bench/mkreport.py`) from the results in "
              "`docs/bench/` (one JSON per run, plots, the raw baseline and the wire-size table). "
-             "The \"Edge optimisation\" and \"Dictionaries\" sections are kept.\n",
+             "The \"Edge optimisation\", \"Sequencer optimisation\" and \"Dictionaries\" sections are kept.\n",
              "Machine: " + machine() + ". All load runs on loopback, with the load generator on the same "
              "2 cores as redis-server, the broadcaster and the edge, so every figure includes the bench's own CPU "
              "(reported per run), and the machine was shared with other work while these ran: "

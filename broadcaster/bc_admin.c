@@ -1,23 +1,29 @@
 /* bc_admin.c — admin endpoints: PUT/DELETE /v1/rooms/{room}/mutes/{user_id},
- * PUT/DELETE /v1/bans/{user_id}, PUT/DELETE /v1/rooms/{room}/slowmode.
- * Authorised by an admin token ("adm":true) when a secret is configured,
- * otherwise only for loopback peers. Each is one Redis command. */
+ * PUT/DELETE /v1/bans/{user_id}, PUT/DELETE /v1/rooms/{room}/slowmode, and
+ * GET /v1/audit. Authorised by an admin token ("adm":true) when token keys
+ * are configured, otherwise only for loopback peers. Each change is one Redis
+ * command; once it succeeded, one audit entry (common/audit.h) follows it on
+ * the same link. */
 #include "bc_admin.h"
+#include "audit.h"
 #include "bc_ctx.h"
 #include "jsonw.h"
 #include "keys.h"
 #include "log.h"
+#include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #define TTL_MAX 31536000L        /* one year */
 #define PER_S_MAX 86400L
 
-enum admin_op { OP_MUTE, OP_UNMUTE, OP_BAN, OP_UNBAN, OP_SLOW, OP_UNSLOW };
+enum admin_op { OP_MUTE, OP_UNMUTE, OP_BAN, OP_UNBAN, OP_SLOW, OP_UNSLOW, OP_AUDIT };
 static const char *const op_names[] = { "mute", "unmute", "ban", "unban", "slowmode",
-                                        "slowmode_off" };
+                                        "slowmode_off", "audit" };
 
 typedef struct target {
     const char *room; size_t room_len;      /* room_len 0: global (bans) */
@@ -34,6 +40,7 @@ typedef struct admin_state {
     size_t room_len;            /* 0: global (bans) */
     char room[BC_ROOM_MAX + 1];
     char user[BC_USER_MAX + 1];
+    char *who;                  /* "subject\0kid\0" for the audit entry (owned) */
 } admin_state;
 _Static_assert(sizeof(admin_state) <= BC_REQ_STATE_MAX, "admin_state too large");
 
@@ -81,6 +88,10 @@ static int match(const http_request *h, target *t, int *user_ok)
     int put = method_is(h, "PUT");
     memset(t, 0, sizeof *t);
     *user_ok = 1;
+    if (h->path_len == 9 && !memcmp(p, "/v1/audit", 9)) {
+        t->op = OP_AUDIT;
+        return 1;
+    }
     if (h->path_len > 9 && !memcmp(p, "/v1/bans/", 9)) {
         t->op = put ? OP_BAN : OP_UNBAN;
         *user_ok = !memchr(p + 9, '/', (size_t)(end - p - 9)) &&
@@ -115,16 +126,17 @@ static int authorised(bc_ctx *x, bc_req *r, const target *t)
         if (r->loopback)
             return 1;
         bc_req_error(r, 403, "admin_loopback_only",
-                     "without --auth-secret-file the admin API is served to loopback clients only",
+                     "without token keys (--auth-secret-file, --auth-keys-file) the admin API "
+                     "is served to loopback clients only",
                      NULL);
         return 0;
     }
     const http_header *az = http_find_header(r->h, "authorization");
-    int rc = auth_request(x->auth, az ? az->value : NULL, az ? az->value_len : 0,
-                          (int64_t)time(NULL), t->room_len ? t->room : NULL, t->room_len,
-                          NULL, 0, 1, &x->claims);
+    int rc = auth_keyset_request(x->auth, az ? az->value : NULL, az ? az->value_len : 0,
+                                 (int64_t)time(NULL), t->room_len ? t->room : NULL, t->room_len,
+                                 NULL, 0, 1, &x->claims);
     if (rc == AUTH_OK && !t->room_len && x->claims.nrooms > 0)
-        rc = AUTH_WRONG_ROOM;   /* global bans need an unscoped admin token */
+        rc = AUTH_WRONG_ROOM;   /* global bans and the audit log need an unscoped admin token */
     if (rc == AUTH_OK)
         return 1;
     bc_req_error(r, auth_err_status(rc), auth_err_code(rc), auth_err_message(rc), NULL);
@@ -199,6 +211,48 @@ static void reply(bc_req *r, const admin_state *p, long long existed)
     bc_req_reply(r, 200, "application/json", NULL, b->data, b->len);
 }
 
+/* The audit write's answer: only a failure is worth a line. An error reply
+ * is an ERROR (the action took effect, the log misses it); a link lost
+ * before the reply (e.g. at shutdown) a WARN: the entry may be stored.
+ * arg: the action's name. */
+static void audit_done(void *arg, const redisReply *rep)
+{
+    if (!rep)
+        LOGW("admin", "audit entry of a stored %s action: link lost before the reply, "
+             "it may be missing", (const char *)arg);
+    else if (rep->type == REDIS_REPLY_ERROR)
+        LOGE("admin", "audit entry of a stored %s action was not written: %.200s",
+             (const char *)arg, rep->str);
+}
+
+/* {"ttl_s":N} / {"comments":N,"per_s":S} / "" (no arguments). */
+static void op_args(const admin_state *p, char *out, size_t n)
+{
+    out[0] = 0;
+    if ((p->op == OP_MUTE || p->op == OP_BAN) && p->arg[0] > 0)
+        snprintf(out, n, "{\"ttl_s\":%ld}", p->arg[0]);
+    else if (p->op == OP_SLOW)
+        snprintf(out, n, "{\"comments\":%ld,\"per_s\":%ld}", p->arg[0], p->arg[1]);
+}
+
+/* Appends the audit entry of the stored action p (XADD on the same link). */
+static void audit(const bc_req *r, const admin_state *p)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    char args[96];
+    op_args(p, args, sizeof args);
+    audit_entry e = { .who = p->who, .kid = p->who + strlen(p->who) + 1,
+                      .action = op_names[p->op], .room = p->room, .room_len = p->room_len,
+                      .target = p->user, .args = args, .peer = r->peer,
+                      .ts_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000 };
+    audit_cmd c;
+    audit_xadd(&e, p->ctx->audit_maxlen, &c);
+    if (!bc_seq_query(p->ctx->seq, c.argc, c.argv, c.argvlen, audit_done, (void *)op_names[p->op]))
+        LOGE("admin", "audit entry of a stored %s action was not written: link down",
+             op_names[p->op]);
+}
+
 static void cmd_done(void *arg, int rc, long long integer)
 {
     bc_req *r = arg;
@@ -206,12 +260,15 @@ static void cmd_done(void *arg, int rc, long long integer)
     p->cmd = NULL;
     r->abort = NULL;
     if (rc < 0) {
+        free(p->who);
         bc_req_error(r, 503, "redis_unavailable", "the change could not be stored", NULL);
         return;
     }
-    LOGI("admin", "peer=%s req=%llu room=%s user=%s op=%s arg=%ld,%ld stored", r->peer,
+    LOGI("admin", "peer=%s req=%llu room=%s user=%s op=%s arg=%ld,%ld who=%s stored", r->peer,
          (unsigned long long)r->id, p->room_len ? p->room : "-", p->user[0] ? p->user : "-",
-         op_names[p->op], p->arg[0], p->arg[1]);
+         op_names[p->op], p->arg[0], p->arg[1], p->who);
+    audit(r, p);
+    free(p->who);
     reply(r, p, integer);
 }
 
@@ -221,6 +278,56 @@ static void abort_cmd(bc_req *r)
     if (p->cmd)
         bc_seq_cmd_cancel(p->cmd);
     p->cmd = NULL;
+    free(p->who);
+    p->who = NULL;
+}
+
+/* ---- GET /v1/audit ---------------------------------------------------- */
+
+static void audit_read_done(void *arg, const redisReply *rep)
+{
+    bc_req *r = arg;
+    admin_state *p = (admin_state *)r->state;
+    p->cmd = NULL;
+    r->abort = NULL;
+    dbuf *b = &p->ctx->reply;
+    dbuf_reset(b);
+    if (!rep || audit_reply_json(rep, b) < 0) {
+        if (rep)
+            LOGW("admin", "peer=%s req=%llu audit read: unexpected reply type %d", r->peer,
+                 (unsigned long long)r->id, rep->type);
+        bc_req_error(r, 503, "redis_unavailable", "the audit log could not be read", NULL);
+        return;
+    }
+    bc_req_reply(r, 200, "application/json", NULL, b->data, b->len);
+}
+
+/* ?count=N (1..AUDIT_COUNT_MAX, default AUDIT_COUNT_DEFAULT): N, or -1. */
+static int audit_count(const bc_req *r)
+{
+    char v[16], *end;
+    ssize_t n = http_query_param(r->h->query, r->h->query_len, "count", v, sizeof v);
+    if (n == -1)
+        return AUDIT_COUNT_DEFAULT;
+    long c = n > 0 ? strtol(v, &end, 10) : 0;
+    return n > 0 && !*end && c >= 1 && c <= AUDIT_COUNT_MAX ? (int)c : -1;
+}
+
+static void audit_read(bc_req *r, admin_state *p)
+{
+    int count = audit_count(r);
+    if (count < 0) {
+        bc_req_error(r, 400, "bad_count", "count must be an integer 1..1000", NULL);
+        return;
+    }
+    audit_cmd c;
+    audit_xrevrange(count, &c);
+    p->cmd = bc_seq_query(p->ctx->seq, c.argc, c.argv, c.argvlen, audit_read_done, r);
+    if (!p->cmd) {
+        bc_req_error(r, 503, "redis_unavailable", "not connected to Redis", NULL);
+        return;
+    }
+    r->abort = abort_cmd;
 }
 
 /* The key of the operation (common/keys.h). */
@@ -265,6 +372,8 @@ static void run(bc_req *r, admin_state *p)
         argvlen[i] = strlen(argv[i]);
     p->cmd = bc_seq_command(p->ctx->seq, argc, argv, argvlen, cmd_done, r);
     if (!p->cmd) {
+        free(p->who);
+        p->who = NULL;
         bc_req_error(r, 503, "redis_unavailable", "not connected to Redis", NULL);
         return;
     }
@@ -284,6 +393,13 @@ static int check(bc_ctx *x, bc_req *r, const target *t, int user_ok, admin_state
     static const char *const ttl_key[] = { "ttl_s" }, *const slow_keys[] = { "comments", "per_s" };
     static const long ttl_min[] = { 1 }, ttl_max[] = { TTL_MAX };
     static const long slow_min[] = { 1, 1 }, slow_max[] = { 1000000, PER_S_MAX };
+    if (t->op == OP_AUDIT) {
+        if (!bc_req_method_is(r, "GET")) {
+            bc_req_error(r, 405, "method_not_allowed", "use GET", "Allow: GET\r\n");
+            return -1;
+        }
+        return authorised(x, r, t) ? 0 : -1;
+    }
     if (!bc_req_method_is(r, "PUT") && !bc_req_method_is(r, "DELETE")) {
         bc_req_error(r, 405, "method_not_allowed", "use PUT or DELETE", "Allow: PUT, DELETE\r\n");
         return -1;
@@ -317,6 +433,15 @@ static void admin(void *ctx, bc_req *r)
         return;
     p->ctx = x;
     p->op = t.op;
+    if (t.op == OP_AUDIT) {
+        audit_read(r, p);
+        return;
+    }
+    const char *who = x->auth ? x->claims.user : "loopback", *kid = x->auth ? x->claims.kid : "";
+    size_t wl = strlen(who), kl = strlen(kid);
+    p->who = xmalloc(wl + kl + 2);
+    memcpy(p->who, who, wl + 1);
+    memcpy(p->who + wl + 1, kid, kl + 1);
     memcpy(p->room, t.room ? t.room : "", t.room_len);
     p->room[t.room_len] = 0;
     p->room_len = t.room_len;

@@ -1,5 +1,5 @@
 /* bc_ctx.h — what every request handler of one broadcaster process shares:
- * the sequencer link, the token key, the body limits and filter, the rate
+ * the sequencer link, the token keys, the body limits and filter, the rate
  * specs, and scratch space reused by one request at a time (one thread).
  * main.c fills it; bc_route passes it to the handlers as their ctx. */
 #ifndef BC_CTX_H
@@ -11,7 +11,9 @@
 
 typedef struct bc_ctx {
     bc_seq *seq;
-    struct auth_key *auth;      /* NULL: no tokens required (admin API: loopback only) */
+    const auth_keyset *auth;    /* NULL: no tokens required (admin API: loopback only);
+                                 * replaced by main.c on SIGHUP (authsrc.h) */
+    long audit_maxlen;          /* XADD MAXLEN of the audit stream */
     bc_limits lim;
     char rate_spec[3][64];      /* per bc_kind: "<rcap> <rwin_ms> <gcap> <gwin_ms>" */
     /* scratch, valid during one handler call */

@@ -81,6 +81,17 @@ static const opt_def bc_table[] = {
     { .name = "auth-secret-file", .type = OPT_STR, F(auth_secret_file), .arg = "FILE",
       .help = "HS256 secret: publishing and admin need a Bearer token "
               "[default: none; admin API only from loopback]" },
+    { .name = "auth-keys-file", .type = OPT_STR, F(auth_keys_file), .arg = "FILE",
+      .help = "token keys by kid for rotation (docs/SECURITY.md), reloaded on SIGHUP; "
+              "instead of --auth-secret-file" },
+    { .name = "auth-leeway-s", .type = OPT_INT, F(auth_leeway_s), .def = "30", .min = 0, .max = 3600,
+      .arg = "SEC", .help = "clock skew allowed on token exp and nbf" },
+    { .name = "redis-user", .type = OPT_STR, F(redis_user), .arg = "NAME",
+      .help = "Redis ACL user (needs --redis-password-file)" },
+    { .name = "redis-password-file", .type = OPT_STR, F(redis_password_file), .arg = "FILE",
+      .help = "file holding the Redis password: AUTH on every (re)connect" },
+    { .name = "audit-maxlen", .type = OPT_INT, F(audit_maxlen), .def = "10000", .min = 1,
+      .max = 10000000, .arg = "N", .help = "admin audit log entries kept (stream dm:audit)" },
     { .name = "rate-limits", .type = OPT_BOOL, F(rate_limits), .def = "on", .arg = "on|off",
       .help = "off: no default rate limit at all (slow mode, mutes and bans still apply)" },
     RATE("rate-comments", rate[0], "20/30", "comments per user per room"),

@@ -25,6 +25,11 @@ typedef struct bc_opts {
     char kw_separators[256]; int kw_separators_set;
     int contact_action;    /* enum bc_contact_action */
     char auth_secret_file[1024];   /* "" = no tokens required */
+    char auth_keys_file[1024];     /* key file with kids (common/keyfile.h); "" = none */
+    long auth_leeway_s;            /* clock skew allowed on exp and nbf */
+    char redis_user[129];          /* ACL user; "" = the default user */
+    char redis_password_file[1024];    /* "" = no AUTH */
+    long audit_maxlen;             /* entries kept in the audit stream */
     int rate_limits;       /* 0: every default bucket off (--rate-limits off) */
     bc_rate rate[3], rate_global[3];   /* per kind (bc_kind): per room, global */
     long workers;          /* worker processes (1: no supervisor) */

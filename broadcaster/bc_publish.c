@@ -167,8 +167,9 @@ static int check_and_decode(bc_ctx *x, bc_req *r, int kind, const char *room, si
         return -1;
     }
     const http_header *az = http_find_header(r->h, "authorization");
-    int arc = x->auth ? auth_request(x->auth, az ? az->value : NULL, az ? az->value_len : 0,
-                                     (int64_t)time(NULL), room, room_len, NULL, 0, 0, &x->claims)
+    int arc = x->auth ? auth_keyset_request(x->auth, az ? az->value : NULL,
+                                            az ? az->value_len : 0, (int64_t)time(NULL), room,
+                                            room_len, NULL, 0, 0, &x->claims)
                       : AUTH_OK;
     if (arc != AUTH_OK) {
         bc_req_error(r, auth_err_status(arc), auth_err_code(arc), auth_err_message(arc), NULL);

@@ -5,6 +5,7 @@
 #include "bc_seq.h"
 #include "dbuf.h"
 #include "log.h"
+#include "rcred.h"
 #include "limits_lua.h"
 #include "seq_lua.h"
 #include <event2/event.h>
@@ -51,6 +52,7 @@ struct bc_seq {
     char *host;
     int port;
     long retention, window;
+    const rcred *cred;
     redisAsyncContext *ac;
     int state;
     int was_up;                 /* for one log line per outage */
@@ -103,40 +105,57 @@ static void fail_batch(batch *b)
     free(b);
 }
 
-/* One element of the script's reply: {status, seq, epoch, ts_ms}. */
-static int parse_one(const redisReply *e, bc_seq_result *res)
+/* Event i of a reply: the four values from e[0]: status, seq|ms, epoch, ts_ms. */
+static int parse_one(redisReply *const *e, bc_seq_result *res)
 {
     static const char *const refusals[] = { "limited", "muted", "banned" };
-    if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 ||
-        e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_INTEGER ||
-        e->element[2]->type != REDIS_REPLY_STRING || e->element[3]->type != REDIS_REPLY_INTEGER ||
-        e->element[2]->len >= sizeof res->epoch)
+    if (e[0]->type != REDIS_REPLY_STRING || e[1]->type != REDIS_REPLY_INTEGER ||
+        e[2]->type != REDIS_REPLY_STRING || e[3]->type != REDIS_REPLY_INTEGER ||
+        e[2]->len >= sizeof res->epoch)
         return -1;
     for (int i = 0; i < 3; i++)
-        if (!strcmp(e->element[0]->str, refusals[i])) {
+        if (!strcmp(e[0]->str, refusals[i])) {
             res->status = BC_SEQ_LIMITED + i;
-            res->ms = e->element[1]->integer;
+            res->ms = e[1]->integer;
             return 0;
         }
-    if (e->element[1]->integer < 1)
+    if (e[1]->integer < 1 || e[2]->len == 0)
         return -1;
-    if (!strcmp(e->element[0]->str, "ok"))
+    if (!strcmp(e[0]->str, "ok"))
         res->status = BC_SEQ_OK;
-    else if (!strcmp(e->element[0]->str, "dup"))
+    else if (!strcmp(e[0]->str, "dup"))
         res->status = BC_SEQ_DUP;
     else
         return -1;
-    res->seq = (uint64_t)e->element[1]->integer;
-    memcpy(res->epoch, e->element[2]->str, e->element[2]->len);
-    res->epoch[e->element[2]->len] = 0;
-    res->ts_ms = e->element[3]->integer;
+    res->seq = (uint64_t)e[1]->integer;
+    memcpy(res->epoch, e[2]->str, e[2]->len);
+    res->epoch[e[2]->len] = 0;
+    res->ts_ms = e[3]->integer;
     return 0;
+}
+
+int bc_seq_parse_reply(const struct redisReply *reply, int n, bc_seq_result *out)
+{
+    if (n < 0 || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 * (size_t)n)
+        return -1;
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        if (parse_one(&reply->element[4 * i], &out[i]) < 0) {
+            memset(&out[i], 0, sizeof out[i]);
+            out[i].status = BC_SEQ_UNAVAILABLE;
+            bad++;
+        }
+    }
+    return bad;
 }
 
 static void deliver(batch *b, const redisReply *reply)
 {
     bc_seq *s = b->s;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != (size_t)b->n) {
+    bc_seq_result res[BC_SEQ_BATCH];
+    int bad = bc_seq_parse_reply(reply, b->n, res);
+    if (bad < 0) {
         s->st.redis_errors++;
         LOGW("seq", "unexpected sequencer reply (type %d, %zu elements for %d events)",
              reply->type, reply->elements, b->n);
@@ -144,21 +163,17 @@ static void deliver(batch *b, const redisReply *reply)
         return;
     }
     s->st.calls++;
+    s->st.redis_errors += (uint64_t)bad;
     for (int i = 0; i < b->n; i++) {
-        bc_seq_result res;
-        memset(&res, 0, sizeof res);
-        if (parse_one(reply->element[i], &res) < 0) {
-            s->st.redis_errors++;
-            fail_req(s, b->reqs[i]);
-            continue;
-        }
-        if (res.status == BC_SEQ_OK)
+        if (res[i].status == BC_SEQ_OK)
             s->st.events++;
-        else if (res.status == BC_SEQ_DUP)
+        else if (res[i].status == BC_SEQ_DUP)
             s->st.dups++;
+        else if (res[i].status == BC_SEQ_UNAVAILABLE)
+            s->st.unavailable++;
         else
             s->st.refused++;
-        finish(b->reqs[i], &res);
+        finish(b->reqs[i], &res[i]);
     }
     free(b);
 }
@@ -344,6 +359,7 @@ void bc_seq_cancel(bc_seq_req *r)
 
 struct bc_seq_cmd {
     bc_seq_cmd_cb *cb;
+    bc_seq_query_cb *qcb;
     void *arg;
 };
 
@@ -351,6 +367,11 @@ static void cmd_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
     bc_seq_cmd *c = privdata;
     redisReply *reply = r;
+    if (c->qcb) {
+        c->qcb(c->arg, reply);
+        free(c);
+        return;
+    }
     long long v = 0;
     int ok = reply && reply->type != REDIS_REPLY_ERROR;
     if (ok && reply->type == REDIS_REPLY_INTEGER)
@@ -362,13 +383,14 @@ static void cmd_cb(redisAsyncContext *ac, void *r, void *privdata)
     free(c);
 }
 
-bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
-                           bc_seq_cmd_cb *cb, void *arg)
+static bc_seq_cmd *send_cmd(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                            bc_seq_cmd_cb *cb, bc_seq_query_cb *qcb, void *arg)
 {
     if (s->state != S_READY || !s->ac)
         return NULL;
     bc_seq_cmd *c = xmalloc(sizeof *c);
     c->cb = cb;
+    c->qcb = qcb;
     c->arg = arg;
     if (redisAsyncCommandArgv(s->ac, cmd_cb, c, argc, argv, argvlen) != REDIS_OK) {
         free(c);
@@ -377,9 +399,25 @@ bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t 
     return c;
 }
 
+bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                           bc_seq_cmd_cb *cb, void *arg)
+{
+    return send_cmd(s, argc, argv, argvlen, cb, NULL, arg);
+}
+
+bc_seq_cmd *bc_seq_query(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                         bc_seq_query_cb *cb, void *arg)
+{
+    return send_cmd(s, argc, argv, argvlen, NULL, cb, arg);
+}
+
+static void query_cancelled(void *arg, const redisReply *r) {}
+
 void bc_seq_cmd_cancel(bc_seq_cmd *c)
 {
     c->cb = NULL;
+    if (c->qcb)
+        c->qcb = query_cancelled;
 }
 
 /* ---- the link ----------------------------------------------------------- */
@@ -431,6 +469,15 @@ static void load_cb(redisAsyncContext *ac, void *r, void *privdata)
     LOGI("seq", "redis %s:%d connected, sequencer script %.12s loaded", s->host, s->port, s->sha);
 }
 
+/* After AUTH (or at once without credentials). */
+static void send_load(redisAsyncContext *ac, void *priv)
+{
+    bc_seq *s = priv;
+    if (ac != s->ac)
+        return;
+    redisAsyncCommand(ac, load_cb, s, "SCRIPT LOAD %b", s->script, strlen(s->script));
+}
+
 static void connect_cb(const redisAsyncContext *cac, int status)
 {
     redisAsyncContext *ac = (redisAsyncContext *)cac;
@@ -443,7 +490,9 @@ static void connect_cb(const redisAsyncContext *cac, int status)
         return;
     }
     set_state(s, S_LOADING);
-    redisAsyncCommand(ac, load_cb, s, "SCRIPT LOAD %b", s->script, strlen(s->script));
+    static const rcred none;
+    if (rcred_auth(ac, s->cred ? s->cred : &none, "seq", "seq link", send_load, s))
+        redisAsyncDisconnect(ac);
 }
 
 static void disconnect_cb(const redisAsyncContext *cac, int status)
@@ -517,6 +566,7 @@ bc_seq *bc_seq_new(struct event_base *base, const bc_seq_conf *conf)
     s->port = conf->port;
     s->retention = conf->retention;
     s->window = conf->dedupe_window;
+    s->cred = conf->cred;
     s->backoff_ms = BACKOFF_MIN_MS;
     s->was_up = 1;              /* log the first failure */
     s->flush_ev = event_new(base, -1, 0, flush_cb, s);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 struct event_base;
+struct rcred;
+struct redisReply;
 
 #define BC_SEQ_BATCH 64
 
@@ -36,6 +38,7 @@ typedef struct bc_seq_conf {
     int port;
     long retention;         /* stream MAXLEN */
     long dedupe_window;     /* seconds */
+    const struct rcred *cred;   /* AUTH on every (re)connect; NULL: none; outlives the bc_seq */
 } bc_seq_conf;
 
 typedef struct bc_seq_stats {
@@ -66,6 +69,16 @@ bc_seq_req *bc_seq_submit(bc_seq *s, const char *room, size_t room_len, char kin
 /* The callback of r will not run (the event may still be sequenced). */
 void bc_seq_cancel(bc_seq_req *r);
 
+/* Parses the script's reply to a call of n events — a flat array of 4 * n
+ * values, four per event (docs/ARCHITECTURE.md "The sequencer script") —
+ * into out[0..n-1]. Returns -1 when the reply is not an array of 4 * n
+ * (out untouched: the whole call is unavailable); else the number of
+ * malformed entries (wrong types, unknown status, seq < 1, epoch over 16
+ * chars), each answered BC_SEQ_UNAVAILABLE. Pure: reads reply only, keeps
+ * no pointer into it. */
+struct redisReply;
+int bc_seq_parse_reply(const struct redisReply *reply, int n, bc_seq_result *out);
+
 /* One plain Redis command on the same link (admin API: mutes, bans, slow
  * mode). argv is copied. cb(arg, 0 | -1 on error or lost link, integer
  * reply or 0) runs exactly once, later, unless cancelled. NULL (cb never
@@ -74,6 +87,12 @@ typedef struct bc_seq_cmd bc_seq_cmd;
 typedef void bc_seq_cmd_cb(void *arg, int rc, long long integer);
 bc_seq_cmd *bc_seq_command(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
                            bc_seq_cmd_cb *cb, void *arg);
+/* The same, handing the whole reply over: cb(arg, r) with r the reply
+ * (possibly an error reply; owned by hiredis, valid during the call), or
+ * NULL when the link was lost. For reads (GET /v1/audit). */
+typedef void bc_seq_query_cb(void *arg, const struct redisReply *r);
+bc_seq_cmd *bc_seq_query(bc_seq *s, int argc, const char **argv, const size_t *argvlen,
+                         bc_seq_query_cb *cb, void *arg);
 void bc_seq_cmd_cancel(bc_seq_cmd *c);
 
 #endif

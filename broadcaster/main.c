@@ -4,13 +4,14 @@
  * one libevent loop per process (--workers N: N processes under a
  * supervisor, common/supervise.h), logs a stats line every 10 s, and exits
  * cleanly (every allocation freed) on SIGTERM/SIGINT. */
-#include "auth.h"
+#include "authsrc.h"
 #include "bc_conn.h"
 #include "bc_filter.h"
 #include "bc_opt.h"
 #include "bc_route.h"
 #include "bc_seq.h"
 #include "log.h"
+#include "rcred.h"
 #include "supervise.h"
 #include "bc_metrics.h"
 #include <event2/event.h>
@@ -31,13 +32,23 @@ typedef struct app {
     bc_server_stats last_srv;
     bc_seq_stats last_seq;
     bc_filter filter;
+    authsrc keys;
+    const rcred *cred;
 } app;
+
+/* What every serving process gets from main(). */
+typedef struct serve_arg {
+    const bc_opts *o;
+    const rcred *cred;
+} serve_arg;
 
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
     app *a = arg;
-    LOGI("main", "SIGHUP: reloading the lexicon");
+    LOGI("main", "SIGHUP: reloading the lexicon and the token keys");
     bc_filter_reload(&a->filter);
+    authsrc_reload(&a->keys);
+    a->ctx.auth = authsrc_keys(&a->keys);
 }
 
 /* "<rcap> <rwin_ms> <gcap> <gwin_ms>" per kind for seq.lua (caps 0: off). */
@@ -56,14 +67,10 @@ static int load_protection(app *a, const bc_opts *o)
         return -1;
     a->ctx.lim.filter = bc_filter_cb;
     a->ctx.lim.filter_ctx = &a->filter;
-    if (o->auth_secret_file[0]) {
-        char err[256];
-        a->ctx.auth = auth_key_load(o->auth_secret_file, 30, err, sizeof err);
-        if (!a->ctx.auth) {
-            LOGE("main", "--auth-secret-file: %s", err);
-            return -1;
-        }
-    }
+    if (authsrc_init(&a->keys, o->auth_secret_file, o->auth_keys_file, o->auth_leeway_s))
+        return -1;
+    a->ctx.auth = authsrc_keys(&a->keys);
+    a->ctx.audit_maxlen = o->audit_maxlen;
     rate_specs(&a->ctx, o);
     LOGI("main", "protection: lexicon %s, contact %s, tokens %s, rate c=%s g=%s l=%s",
          o->lexicon[0] ? "on" : "off",
@@ -108,7 +115,7 @@ static void stats_cb(evutil_socket_t fd, short what, void *arg)
 static int run(app *a, const bc_opts *o)
 {
     struct timeval stats_tv = { STATS_SEC, 0 };
-    bc_seq_conf sc = { o->redis.host, o->redis.port, o->retention, o->dedupe_window };
+    bc_seq_conf sc = { o->redis.host, o->redis.port, o->retention, o->dedupe_window, a->cred };
     a->srv.base = a->base;
     a->srv.listen_host = o->listen.host;
     a->srv.listen_port = o->listen.port;
@@ -154,10 +161,12 @@ static int run(app *a, const bc_opts *o)
 
 /* One serving process: its own loop, listener (listen_fd, or bound here
  * when -1), Redis link and filter. Returns the exit status. */
-static int serve(const bc_opts *o, int listen_fd)
+static int serve(const serve_arg *sa, int listen_fd)
 {
+    const bc_opts *o = sa->o;
     app a;
     memset(&a, 0, sizeof a);
+    a.cred = sa->cred;
     a.srv.listen_fd = listen_fd;
     a.base = event_base_new();
     if (!a.base) {
@@ -166,7 +175,7 @@ static int serve(const bc_opts *o, int listen_fd)
     }
     int rc = run(&a, o);
     bc_filter_free(&a.filter);
-    auth_key_free(a.ctx.auth);
+    authsrc_free(&a.keys);
     if (a.srv.lis || a.srv.conns)
         bc_server_close(&a.srv);
     bc_ctx_free(&a.ctx);
@@ -194,10 +203,24 @@ int main(int argc, char **argv)
     log_init("broadcaster", o.log_level);
     log_route_libevent();
     signal(SIGPIPE, SIG_IGN);
+    if (authsrc_check(o.auth_secret_file, o.auth_keys_file))
+        return 2;
+    rcred cred;
+    char err[512];
+    if (rcred_load(&cred, o.redis_user, o.redis_password_file, err, sizeof err)) {
+        LOGE("main", "%s", err);
+        rcred_free(&cred);
+        return 2;
+    }
+    serve_arg sa = { &o, &cred };
     bc_mx_setup((int)o.workers);
     bc_mx_bind(0);
-    if (o.workers <= 1)
-        return serve(&o, -1);
-    sup_conf sc = { "main", o.listen.host, o.listen.port, (int)o.workers, serve_worker, &o };
-    return sup_run(&sc);
+    if (o.workers <= 1) {
+        rc = serve(&sa, -1);
+    } else {
+        sup_conf sc = { "main", o.listen.host, o.listen.port, (int)o.workers, serve_worker, &sa };
+        rc = sup_run(&sc);
+    }
+    rcred_free(&cred);
+    return rc;
 }

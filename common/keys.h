@@ -36,6 +36,10 @@
 /* dm:rl:<kind>:{<user>}  hash: the user's global bucket */
 #define KEY_USER_BUCKET_FMT   "dm:rl:%c:{%s}"
 
+/* dm:audit  stream: one entry per admin action (common/audit.h), capped by
+ * XADD MAXLEN; a single global key (its own slot in a cluster) */
+#define KEY_AUDIT             "dm:audit"
+
 /* The channel prefix/suffix, for parsing "dm:{R}:n" back to R. */
 #define KEY_CHANNEL_PREFIX    "dm:{"
 #define KEY_CHANNEL_SUFFIX    "}:n"

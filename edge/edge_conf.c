@@ -48,6 +48,14 @@ static const opt_def edge_table[] = {
       .arg = "LEVEL", .help = "least severe level logged" },
     { .name = "auth-secret-file", .type = OPT_STR, F(auth_secret_file), .def = "", .arg = "FILE",
       .help = "HS256 secret file: viewers need ?token=<JWT> (empty: no tokens)" },
+    { .name = "auth-keys-file", .type = OPT_STR, F(auth_keys_file), .def = "", .arg = "FILE",
+      .help = "token keys by kid for rotation (docs/SECURITY.md); reloaded on SIGHUP; "
+              "instead of --auth-secret-file" },
+    INT("auth-leeway-s", auth_leeway_s, "30", 0, 3600, "clock skew allowed on token exp and nbf, seconds"),
+    { .name = "redis-user", .type = OPT_STR, F(redis_user), .def = "", .arg = "NAME",
+      .help = "Redis ACL user (needs --redis-password-file)" },
+    { .name = "redis-password-file", .type = OPT_STR, F(redis_password_file), .def = "", .arg = "FILE",
+      .help = "file holding the Redis password: AUTH on every (re)connect" },
 };
 #undef SIZE
 #undef INT

@@ -12,6 +12,10 @@ typedef struct edge_conf {
     char zstd_dict_dir[1024];  /* "" in the table: the built-in DM_SHARE_DIR */
     int log_level;           /* LOG_* */
     char auth_secret_file[1024];  /* "": viewers need no token */
+    char auth_keys_file[1024];    /* key file with kids (common/keyfile.h); "": none */
+    long auth_leeway_s;           /* clock skew allowed on exp and nbf */
+    char redis_user[129];         /* ACL user; "": the default user */
+    char redis_password_file[1024];  /* "": no AUTH */
     long workers;
     long tick_ms;            /* shortest (and default) room tick */
     long tick_max_ms;        /* longest adaptive tick */

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "deliver.h"
+#include "edge_auth.h"
 #include "edge_metrics.h"
 #include "flush.h"
 #include "intake.h"
@@ -150,6 +151,11 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(w->base, NULL);
 }
 
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    edge_auth_reload();
+}
+
 /* ---- worker lifecycle --------------------------------------------------------- */
 
 /* A listening socket for --listen with SO_REUSEPORT, created by the
@@ -205,7 +211,7 @@ static void worker_free(worker *w)
     w->sub = NULL;
     if (w->lis)
         evconnlistener_free(w->lis);
-    struct event *evs[] = {w->sig_term, w->sig_int, w->sweep_ev, w->stats_ev, w->reap_ev};
+    struct event *evs[] = {w->sig_term, w->sig_int, w->sig_hup, w->sweep_ev, w->stats_ev, w->reap_ev};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (evs[i])
             event_free(evs[i]);
@@ -216,7 +222,7 @@ static void worker_free(worker *w)
     free(w);
 }
 
-int worker_main(const edge_conf *conf, int index, int listen_fd)
+int worker_main(const edge_conf *conf, const struct rcred *cred, int index, int listen_fd)
 {
     signal(SIGPIPE, SIG_IGN);
     worker *w = xcalloc(1, sizeof *w);
@@ -250,17 +256,19 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
         worker_free(w);
         return 1;
     }
-    w->sub = sub_new(w->base, conf->redis.host, conf->redis.port, &sub_cb, w);
+    w->sub = sub_new(w->base, conf->redis.host, conf->redis.port, cred, &sub_cb, w);
     w->redis = &sub_link_ops;
     w->redis_ctx = w->sub;
     w->sig_term = evsignal_new(w->base, SIGTERM, on_stop, w);
     w->sig_int = evsignal_new(w->base, SIGINT, on_stop, w);
+    w->sig_hup = evsignal_new(w->base, SIGHUP, on_hup, w);
     w->sweep_ev = event_new(w->base, -1, EV_PERSIST, on_sweep, w);
     w->stats_ev = event_new(w->base, -1, EV_PERSIST, on_stats, w);
     w->reap_ev = event_new(w->base, -1, 0, on_reap, w);
     struct timeval one = {1, 0}, st = {conf->stats_interval_s, 0};
     event_add(w->sig_term, NULL);
     event_add(w->sig_int, NULL);
+    event_add(w->sig_hup, NULL);
     event_add(w->sweep_ev, &one);
     event_add(w->stats_ev, &st);
     LOGI("edge", "worker %d (pid %d) listening on %s, redis %s", index, w->pid, conf->listen_text, conf->redis_text);
@@ -273,7 +281,7 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
 
 /* ---- supervisor ------------------------------------------------------------------- */
 
-static volatile sig_atomic_t got_stop, got_chld, got_alarm;
+static volatile sig_atomic_t got_stop, got_chld, got_alarm, got_hup;
 
 static void on_signal(int sig)
 {
@@ -281,6 +289,8 @@ static void on_signal(int sig)
         got_chld = 1;
     else if (sig == SIGALRM)
         got_alarm = 1;
+    else if (sig == SIGHUP)
+        got_hup = 1;
     else
         got_stop = sig;
 }
@@ -299,7 +309,8 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static pid_t spawn(const edge_conf *conf, const slot *s, int n, int index, const sigset_t *orig)
+static pid_t spawn(const edge_conf *conf, const struct rcred *cred, const slot *s, int n, int index,
+                   const sigset_t *orig)
 {
     pid_t pid = fork();
     if (pid < 0) {
@@ -311,11 +322,12 @@ static pid_t spawn(const edge_conf *conf, const slot *s, int n, int index, const
         signal(SIGALRM, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_IGN);    /* until the worker's loop handles it */
         sigprocmask(SIG_SETMASK, orig, NULL);
         for (int i = 0; i < n; i++)
             if (i != index)
                 close(s[i].fd);
-        int rc = worker_main(conf, index, s[index].fd);
+        int rc = worker_main(conf, cred, index, s[index].fd);
         free((void *)s);
         exit(rc);
     }
@@ -347,7 +359,8 @@ static int reap_children(slot *s, int n, int stopping)
     return fatal;
 }
 
-static void restart_due(const edge_conf *conf, slot *s, int n, const sigset_t *orig)
+static void restart_due(const edge_conf *conf, const struct rcred *cred, slot *s, int n,
+                        const sigset_t *orig)
 {
     uint64_t now = mono_ms();
     int later = 0;
@@ -360,7 +373,7 @@ static void restart_due(const edge_conf *conf, slot *s, int n, const sigset_t *o
         }
         s[i].restart_due = 0;
         s[i].started_ms = now;
-        s[i].pid = spawn(conf, s, n, i, orig);
+        s[i].pid = spawn(conf, cred, s, n, i, orig);
         if (s[i].pid < 0) {
             s[i].pid = 0;
             s[i].restart_due = 1;
@@ -397,7 +410,18 @@ static void stop_all(slot *s, int n)
     }
 }
 
-int edge_supervise(const edge_conf *conf)
+/* SIGHUP: the supervisor's own keys (inherited by workers it restarts),
+ * then every running worker's. */
+static void forward_hup(const slot *s, int n)
+{
+    LOGI("edge", "SIGHUP: reloading token keys in the supervisor and %d workers", n);
+    edge_auth_reload();
+    for (int i = 0; i < n; i++)
+        if (s[i].pid > 0)
+            kill(s[i].pid, SIGHUP);
+}
+
+int edge_supervise(const edge_conf *conf, const struct rcred *cred)
 {
     int n = (int)conf->workers;
     slot *s = xcalloc((size_t)n, sizeof *s);
@@ -407,8 +431,9 @@ int edge_supervise(const edge_conf *conf)
     sigemptyset(&sa.sa_mask);
     sigset_t block, orig;
     sigemptyset(&block);
-    int sigs[] = {SIGTERM, SIGINT, SIGCHLD, SIGALRM};
-    for (size_t i = 0; i < 4; i++) {
+    int sigs[] = {SIGTERM, SIGINT, SIGCHLD, SIGALRM, SIGHUP};
+    const size_t nsigs = sizeof sigs / sizeof sigs[0];
+    for (size_t i = 0; i < nsigs; i++) {
         sigaction(sigs[i], &sa, NULL);
         sigaddset(&block, sigs[i]);
     }
@@ -423,14 +448,14 @@ int edge_supervise(const edge_conf *conf)
     sigprocmask(SIG_BLOCK, &block, &orig);
     for (int i = 0; i < n; i++) {
         s[i].started_ms = mono_ms();
-        s[i].pid = spawn(conf, s, n, i, &orig);
+        s[i].pid = spawn(conf, cred, s, n, i, &orig);
         if (s[i].pid < 0) {
             s[i].pid = 0;
             got_stop = SIGTERM;
         }
     }
     sigset_t wait_mask = orig;
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < nsigs; i++)
         sigdelset(&wait_mask, sigs[i]);
     int rc = 0;
     while (!got_stop) {
@@ -442,9 +467,13 @@ int edge_supervise(const edge_conf *conf)
                 break;
             }
         }
+        if (got_hup && !got_stop) {
+            got_hup = 0;
+            forward_hup(s, n);
+        }
         got_alarm = 0;
         if (!got_stop)
-            restart_due(conf, s, n, &orig);
+            restart_due(conf, cred, s, n, &orig);
     }
     LOGI("edge", "supervisor: %s, stopping %d workers", rc ? "worker failure" : "signal", n);
     stop_all(s, n);

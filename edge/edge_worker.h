@@ -6,12 +6,17 @@
 #define DM_EDGE_WORKER_H
 #include "edge_conf.h"
 
+struct rcred;
+
 /* Runs the supervisor: forks conf->workers workers and supervises them until
- * SIGTERM/SIGINT, then forwards it and waits. Returns the exit status. */
-int edge_supervise(const edge_conf *conf);
+ * SIGTERM/SIGINT, then forwards it and waits. On SIGHUP it reloads its own
+ * token keys (for workers it starts later) and forwards SIGHUP to every
+ * worker, which reloads its keys. cred: Redis credentials for every link
+ * (must outlive the call). Returns the exit status. */
+int edge_supervise(const edge_conf *conf, const struct rcred *cred);
 /* Runs one worker in this process until SIGTERM, accepting on listen_fd (a
- * listening socket it takes over). Returns the exit status (1: could not
- * start). */
-int worker_main(const edge_conf *conf, int index, int listen_fd);
+ * listening socket it takes over); SIGHUP reloads the token keys. Returns
+ * the exit status (1: could not start). */
+int worker_main(const edge_conf *conf, const struct rcred *cred, int index, int listen_fd);
 
 #endif

@@ -6,6 +6,7 @@
 #include "edge_conf.h"
 #include "edge_worker.h"
 #include "log.h"
+#include "rcred.h"
 
 static void raise_nofile(void)
 {
@@ -26,9 +27,18 @@ int main(int argc, char **argv)
     log_init("edge", conf.log_level);
     log_route_libevent();
     raise_nofile();
-    if (edge_auth_init(conf.auth_secret_file))
+    if (edge_auth_init(conf.auth_secret_file, conf.auth_keys_file, conf.auth_leeway_s))
         return 2;
-    rc = edge_supervise(&conf);
+    rcred cred;
+    char err[512];
+    if (rcred_load(&cred, conf.redis_user, conf.redis_password_file, err, sizeof err)) {
+        LOGE("edge", "%s", err);
+        rcred_free(&cred);
+        edge_auth_free();
+        return 2;
+    }
+    rc = edge_supervise(&conf, &cred);
+    rcred_free(&cred);
     edge_auth_free();
     return rc;
 }

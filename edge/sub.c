@@ -12,6 +12,7 @@
 #include "dbuf.h"
 #include "keys.h"
 #include "log.h"
+#include "rcred.h"
 
 enum { LINK_PUBSUB = 0, LINK_CMD = 1 };
 
@@ -19,6 +20,7 @@ struct sub {
     struct event_base *base;
     char host[256];
     int port;
+    const rcred *cred;
     const sub_callbacks *cb;
     void *ctx;
     redisAsyncContext *ac[2];
@@ -67,6 +69,12 @@ static void on_ping(redisAsyncContext *ac, void *reply, void *priv)
         s->cb->cmd_up(s->ctx);
 }
 
+static void send_ping(redisAsyncContext *ac, void *priv)
+{
+    if (redisAsyncCommand(ac, on_ping, NULL, "PING") != REDIS_OK)
+        redisAsyncDisconnect(ac);
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     sub *s = ac->data;
@@ -77,9 +85,11 @@ static void on_connect(const redisAsyncContext *ac, int status)
         schedule_retry(s, which);
         return;
     }
-    /* TCP is up; the link counts as up once Redis answers PING (not a
-     * LOADING error, not some other server on that port) */
-    if (redisAsyncCommand((redisAsyncContext *)ac, on_ping, NULL, "PING") != REDIS_OK)
+    /* TCP is up: AUTH if configured, then the link counts as up once Redis
+     * answers PING (not a LOADING error, not some other server on that port) */
+    static const rcred none;
+    if (rcred_auth((redisAsyncContext *)ac, s->cred ? s->cred : &none, "redis",
+                   which ? "cmd link" : "pubsub link", send_ping, NULL))
         redisAsyncDisconnect((redisAsyncContext *)ac);
 }
 
@@ -117,9 +127,11 @@ static void link_connect(sub *s, int which)
 static void on_retry_pubsub(evutil_socket_t fd, short what, void *arg) { link_connect(arg, LINK_PUBSUB); }
 static void on_retry_cmd(evutil_socket_t fd, short what, void *arg) { link_connect(arg, LINK_CMD); }
 
-sub *sub_new(struct event_base *base, const char *host, int port, const sub_callbacks *cb, void *ctx)
+sub *sub_new(struct event_base *base, const char *host, int port, const rcred *cred,
+             const sub_callbacks *cb, void *ctx)
 {
     sub *s = xcalloc(1, sizeof *s);
+    s->cred = cred;
     s->base = base;
     snprintf(s->host, sizeof s->host, "%s", host);
     s->port = port;

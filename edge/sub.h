@@ -53,9 +53,13 @@ typedef struct sub sub;
 /* The sub_ops of the real links (ctx = a sub *). */
 extern const sub_ops sub_link_ops;
 
-/* Connects both links to host:port on base (retrying in the background).
- * cb and ctx must outlive the sub. */
-sub *sub_new(struct event_base *base, const char *host, int port, const sub_callbacks *cb, void *ctx);
+struct rcred;
+
+/* Connects both links to host:port on base (retrying in the background);
+ * each (re)connect sends AUTH with cred first when it has a password
+ * (rcred.h; NULL: none). cb, ctx and cred must outlive the sub. */
+sub *sub_new(struct event_base *base, const char *host, int port, const struct rcred *cred,
+             const sub_callbacks *cb, void *ctx);
 /* Disconnects both links (pending command callbacks run with ok = 0) and
  * frees. NULL is a no-op. */
 void sub_free(sub *s);

@@ -48,7 +48,7 @@ typedef struct worker {
     int pid;
     struct event_base *base;
     struct evconnlistener *lis;
-    struct event *sig_term, *sig_int, *sweep_ev, *stats_ev, *reap_ev;
+    struct event *sig_term, *sig_int, *sig_hup, *sweep_ev, *stats_ev, *reap_ev;
     struct sub *sub;             /* the real links (owned; NULL in unit tests) */
     const sub_ops *redis;        /* commands for the room layer (sub_link_ops or a fake) */
     void *redis_ctx;

@@ -1,7 +1,12 @@
-/* fuzz_jwt.c — libFuzzer target for common/auth.h: the Bearer header
- * extraction, token verification (random tokens, and tokens re-signed with
- * the right key so the claim parser is reached), claim checks, base64url. */
+/* fuzz_jwt.c — libFuzzer target for common/auth.h and common/keyfile.h: the
+ * Bearer header extraction, token verification against one key and against
+ * a key set (random tokens, and tokens re-signed with the right key so the
+ * claim parser is reached), claim checks, base64url. Inputs starting with
+ * 0x01 are parsed as a key file instead (file: paths are refused so no file
+ * is opened). */
+#define _GNU_SOURCE
 #include "auth.h"
+#include "keyfile.h"
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdlib.h>
@@ -10,6 +15,7 @@
 #define SECRET "fuzz-secret-0123456789abcdef"
 
 static auth_key *key;
+static auth_keyset *set;   /* k0 (default) and k1, both SECRET: a token we sign is never bad_signature */
 
 /* header.payload from the input (split at the first '|'), correctly signed */
 static void signed_token(const uint8_t *data, size_t size, dbuf *t)
@@ -29,14 +35,38 @@ static void signed_token(const uint8_t *data, size_t size, dbuf *t)
     auth_b64url_encode(mac, n, t);
 }
 
+static void keyfile(const uint8_t *data, size_t size)
+{
+    if (memmem(data, size, "file:", 5))
+        return;
+    char err[256];
+    auth_keyset *s = keyfile_parse((const char *)data, size, "fuzz", 5, err, sizeof err);
+    if (s && (auth_keyset_count(s) < 1 || auth_keyset_count(s) > AUTH_MAX_KEYS ||
+              !auth_keyset_default_kid(s)))
+        abort();
+    if (!s && !err[0]) abort();
+    auth_keyset_free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!key) key = auth_key_new(SECRET, strlen(SECRET), 5);
+    if (!key) {
+        key = auth_key_new(SECRET, strlen(SECRET), 5);
+        set = auth_keyset_new(5);
+        auth_keyset_add(set, "k0", SECRET, strlen(SECRET));
+        auth_keyset_add(set, "k1", SECRET, strlen(SECRET));
+    }
+    if (size && data[0] == 1) {
+        keyfile(data + 1, size - 1);
+        return 0;
+    }
     char *buf = malloc(size ? size : 1);
     memcpy(buf, data, size);
     auth_claims c;
     int rc = auth_request(key, buf, size, 1700000000, "r1", 2, "u1", 2, size & 1, &c);
-    if (rc > 0 || rc < AUTH_NOT_ADMIN) abort();
+    if (rc > 0 || rc < AUTH_ERR_LAST || rc == AUTH_UNKNOWN_KID) abort();
+    rc = auth_keyset_request(set, buf, size, 1700000000, "r1", 2, "u1", 2, size & 1, &c);
+    if (rc > 0 || rc < AUTH_ERR_LAST) abort();
     rc = auth_verify(key, buf, size, 1700000000, &c);
     if (rc == AUTH_OK && (c.user[0] == 0 || c.nrooms > AUTH_MAX_ROOMS)) abort();
     unsigned char *out = malloc(size * 3 / 4 + 1);
@@ -49,6 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = auth_verify(key, t.data, t.len, 1700000000, &c);
     if (rc == AUTH_BAD_SIGNATURE && t.len <= AUTH_MAX_TOKEN) abort();   /* we signed it */
     if (rc == AUTH_OK) auth_check(&c, "r1", 2, "u1", 2, 1);
+    rc = auth_keyset_verify(set, t.data, t.len, 1700000000, &c);
+    if (rc == AUTH_BAD_SIGNATURE && t.len <= AUTH_MAX_TOKEN) abort();
+    if (rc == AUTH_OK && c.kid[0] && strcmp(c.kid, "k0") && strcmp(c.kid, "k1")) abort();
     dbuf_free(&t);
     return 0;
 }
