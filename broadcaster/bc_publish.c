@@ -1,6 +1,7 @@
 /* bc_publish.c — POST /v1/rooms/{room}/{comments|gifts|likes}: method and
  * room checks, media type, token, bc_decode, token user, then bc_seq_submit;
  * the answer comes from the sequencer's callback. */
+#include "bc_metrics.h"
 #include "bc_publish.h"
 #include "bc_ctx.h"
 #include "danmaku.pb-c.h"
@@ -22,6 +23,8 @@ typedef struct pub_state {
     bc_seq_req *sreq;           /* non-NULL while waiting */
     bc_ctx *ctx;
     int accept_pb;
+    int kind;                   /* BC_KIND_* index, for metrics */
+    uint64_t t0_us;             /* submitted to the sequencer */
     size_t room_len;
     char room[BC_ROOM_MAX + 1];
 } pub_state;
@@ -132,6 +135,7 @@ static void seq_done(void *arg, const bc_seq_result *res)
     pub_state *p = (pub_state *)r->state;
     p->sreq = NULL;
     r->abort = NULL;
+    bc_mx_sequenced(p->kind, res->status == BC_SEQ_UNAVAILABLE ? -1 : (int)res->status, p->t0_us);
     if (res->status >= BC_SEQ_LIMITED) {
         reply_refused(r, res);
         return;
@@ -212,6 +216,8 @@ static void publish(void *ctx, bc_req *r)
     p->room[room_len] = 0;
     p->room_len = room_len;
     p->accept_pb = accepts_pb(r->h);
+    p->kind = kind;
+    p->t0_us = bc_mx_now_us();
     p->sreq = bc_seq_submit(x->seq, room, room_len, kind_codes[kind], ev->user_id, ev->user_len,
                             ev->cmid, ev->cmid_len, ev->pb.data, ev->pb.len, x->rate_spec[kind],
                             seq_done, r);

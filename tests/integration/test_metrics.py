@@ -54,6 +54,8 @@ async def test_metrics_counters_and_format(st):
     assert total(bt, "dm_bc_build_info") == 2
     assert total(bt, "dm_bc_requests_total", endpoint="publish") == n
     assert total(bt, "dm_bc_responses_total", status="200") >= n
+    assert total(bt, "dm_bc_events_sequenced_total", kind="comment") == n
+    assert total(bt, "dm_bc_sequencer_seconds_count") == n
     # edge: counters are synced each second; the answering worker syncs itself
     def edge_ok():
         t = scrape(e.port)
