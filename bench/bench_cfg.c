@@ -122,7 +122,11 @@ void cfg_usage(FILE *f)
 "  --dict-dir DIR        zstd dictionaries (default proto/zdict)\n"
 "  --seed N              schedule seed; --label TEXT; --quiet\n"
 "  --json FILE           full result as JSON;  --plot PREFIX  gnuplot PNGs\n"
-"other modes: --train-dict --corpus F --out-dir D | --wire-size --corpus F |\n"
+"other modes: --train-dict --corpus F --out-dir D\n"
+"             --wire-size --corpus F [--heldout] [--dict-dir D] [--zstd-level L]\n"
+"               (every video of F, or only its held-out ones)\n"
+"             --frames FILE --format F --compress C [--dict-dir D] [--zstd-level L]\n"
+"               (the edge's frames for batches of events given as JSON lines)\n"
 "             --raw-baseline --conns N --frame-bytes B --duration S\n");
 }
 

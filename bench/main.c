@@ -1,11 +1,12 @@
 /* main.c — danmaku-bench entry point: parses the command line and runs one
- * mode (load test, --train-dict, --wire-size, --raw-baseline). */
+ * mode (load test, --train-dict, --wire-size, --frames, --raw-baseline). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bench_corpus.h"
 #include "bench_cfg.h"
 #include "bench_dict.h"
+#include "bench_frames.h"
 #include "bench_raw.h"
 #include "bench_run.h"
 #include "log.h"
@@ -33,12 +34,12 @@ static int run_train(const char *corpus_path, const char *out_dir)
     return rc ? 1 : 0;
 }
 
-static int run_wire(const char *corpus_path, const char *dict_dir, int level)
+static int run_wire(const char *corpus_path, const wire_opts *o)
 {
     corpus c;
     if (load_corpus(&c, corpus_path) < 0) return 2;
     wire_row rows[WIRE_MAX_ROWS];
-    int n = bwire_measure(&c, dict_dir, level, rows, WIRE_MAX_ROWS, stderr);
+    int n = bwire_measure(&c, o, rows, WIRE_MAX_ROWS, stderr);
     corpus_free(&c);
     if (n < 0) return 1;
     printf("%-16s %6s %14s %10s\n", "format", "batch", "bytes/comment", "json/this");
@@ -70,9 +71,23 @@ int main(int argc, char **argv)
     const char *corpus_path = opt_val(argc, argv, "--corpus", DEFAULT_CORPUS);
     if (has_flag(argc, argv, "--train-dict"))
         return run_train(corpus_path, opt_val(argc, argv, "--out-dir", "proto/zdict"));
-    if (has_flag(argc, argv, "--wire-size"))
-        return run_wire(corpus_path, opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR),
-                        atoi(opt_val(argc, argv, "--zstd-level", "3")));
+    if (has_flag(argc, argv, "--wire-size")) {
+        wire_opts o = { opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR),
+                        atoi(opt_val(argc, argv, "--zstd-level", "3")),
+                        has_flag(argc, argv, "--heldout") };
+        return run_wire(corpus_path, &o);
+    }
+    if (has_flag(argc, argv, "--frames")) {
+        const char *path = opt_val(argc, argv, "--frames", "-");
+        FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+        if (!in) { fprintf(stderr, "danmaku-bench: cannot open %s\n", path); return 2; }
+        int rc = bframes_run(in, stdout, !strcmp(opt_val(argc, argv, "--format", "json"), "pb"),
+                             !strcmp(opt_val(argc, argv, "--compress", "none"), "zstd"),
+                             opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR),
+                             atoi(opt_val(argc, argv, "--zstd-level", "3")), stderr);
+        if (in != stdin) fclose(in);
+        return rc ? 1 : 0;
+    }
     if (has_flag(argc, argv, "--raw-baseline")) {
         raw_cfg rc;
         if (raw_parse(&rc, argc, argv) < 0) { fprintf(stderr, "danmaku-bench: bad --raw-baseline option\n"); return 2; }

@@ -1,8 +1,9 @@
-/* batch.h — builds the bytes a room sends: whole WebSocket frames (header
- * included: server frames are unmasked, so the same bytes go to every viewer)
- * for a batch, a reset or a gap, in one of four variants (json|pb x
- * none|zstd). Each frame is encoded and compressed once into an rbuf that
- * callers attach to many viewers by reference. */
+/* batch.h — the edge's frames: whole WebSocket frames (header included:
+ * server frames are unmasked, so the same bytes go to every viewer) for a
+ * batch, a reset or a gap, in one of four variants (json|pb x none|zstd),
+ * each encoded and compressed once by common/wire.h into an rbuf that callers
+ * attach to many viewers by reference; plus the degraded form of a batch for
+ * slow viewers. */
 #ifndef DM_BATCH_H
 #define DM_BATCH_H
 #include <stddef.h>
@@ -10,24 +11,22 @@
 #include "dbuf.h"
 #include "evt.h"
 #include "rbuf.h"
+#include "wire.h"
 
-enum { BATCH_JSON = 0, BATCH_PB = 1 };
+enum { BATCH_JSON = WIRE_JSON, BATCH_PB = WIRE_PB };
 /* A variant index: fmt * 2 + zstd (0..3). */
 #define BATCH_VARIANT(fmt, z) ((fmt) * 2 + (z))
 #define BATCH_NVARIANTS 4
 
 typedef struct batch_ctx {
-    void *cctx;              /* ZSTD_CCtx* */
-    void *cdict[2];          /* ZSTD_CDict* per format, NULL = no dictionary */
-    unsigned dict_id[2];
+    wire_enc enc;
+    unsigned dict_id[2];     /* the dictionaries' IDs (0: none) */
     rbuf *dict_bytes[2];     /* raw dictionary file, served to clients */
-    int level;
     dbuf pay;                /* scratch: uncompressed payload */
-    dbuf z;                  /* scratch: compressed payload */
     dbuf out;                /* scratch: several frames */
 } batch_ctx;
 
-/* Creates the zstd context and loads danmaku-json.zdict / danmaku-pb.zdict
+/* Creates the encoder and loads danmaku-json.zdict / danmaku-pb.zdict
  * from dict_dir when present (missing files: plain zstd, dictID 0).
  * Returns 0, or -1 if a present dictionary cannot be loaded. */
 int batch_ctx_init(batch_ctx *c, const char *dict_dir, int level);
@@ -48,9 +47,5 @@ rbuf *batch_gap_frame(batch_ctx *c, int fmt, int zstd, const char *room,
  * the number of gap frames. */
 rbuf *batch_degraded(batch_ctx *c, int fmt, int zstd, const char *room, const char *epoch,
                      evt *const *evs, size_t n, unsigned *ngaps);
-
-/* Exposed for tests: the uncompressed payload of a batch into out. */
-void batch_payload(dbuf *out, int fmt, const char *room, const char *epoch,
-                   evt *const *evs, size_t n);
 
 #endif

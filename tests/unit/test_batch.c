@@ -12,7 +12,8 @@
 #include <zdict.h>
 #include <zstd.h>
 #include "../../edge/batch.h"
-#include "../../edge/evt.h"
+#include "evt.h"
+#include "wire.h"
 #include "danmaku.pb-c.h"
 #include "frame_dec.h"
 #include "t.h"
@@ -203,7 +204,7 @@ static void test_pb_concatenation_unpacks(void)
 {
     dbuf b;
     dbuf_init(&b);
-    batch_payload(&b, BATCH_PB, "r1", "e", evs, N);
+    wire_batch_payload(&b, BATCH_PB, "r1", "e", evs, N);
     Danmaku__Frame *f = danmaku__frame__unpack(NULL, b.len, (uint8_t *)b.data);
     T_ASSERT(f && f->msg_case == DANMAKU__FRAME__MSG_BATCH);
     T_EQ_INT(f->batch->n_events, N);
@@ -226,7 +227,7 @@ static void test_json_is_escaped_and_valid(void)
 {
     dbuf b;
     dbuf_init(&b);
-    batch_payload(&b, BATCH_JSON, "r1", "ep", evs, N);
+    wire_batch_payload(&b, BATCH_JSON, "r1", "ep", evs, N);
     T_ASSERT(!strstr(b.data, "</script>"));
     T_ASSERT(!memchr(b.data, '\n', b.len) && !memchr(b.data, 0x01, b.len) && !memchr(b.data, 0x7f, b.len));
     T_ASSERT(!strstr(b.data, "\xe2\x80\xa8"));
@@ -357,7 +358,7 @@ static int train_dicts(void)
         size_t sizes[400];
         for (int s = 0; s < 400; s++) {
             size_t before = all.len, n = 1 + (size_t)s % 8, start = (size_t)(s * 7) % (N - 8);
-            batch_payload(&all, fmt, "room_1", "9f2c0011aabbccdd", evs + start, n);
+            wire_batch_payload(&all, fmt, "room_1", "9f2c0011aabbccdd", evs + start, n);
             sizes[s] = all.len - before;
         }
         char dict[4096];

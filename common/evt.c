@@ -1,5 +1,5 @@
-/* evt.c — room events: keep the stored protobuf bytes and render the JSON
- * object once when the event enters the edge. */
+/* evt.c — delivered events: keep the stored protobuf bytes and render the
+ * JSON object once when the event enters the edge (or the bench's builder). */
 #include "evt.h"
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,9 @@
-/* evt.h — one room event as the edge keeps it: the protobuf Event bytes
+/* evt.h — one room event as it is delivered: the protobuf Event bytes
  * exactly as stored in Redis (for format=pb, concatenated without
- * re-encoding) and its JSON object rendered once (for format=json).
- * Ref-counted: held by a room's ring and by in-flight frames' builders. */
+ * re-encoding) and its JSON object rendered once (for format=json), the one
+ * rendering of an event in docs/PROTOCOL.md §2. Ref-counted: held by an edge
+ * room's ring and by in-flight frames' builders; the bench builds its frames
+ * from the same objects (common/wire.h). */
 #ifndef DM_EVT_H
 #define DM_EVT_H
 #include <stddef.h>

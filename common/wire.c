@@ -1,0 +1,240 @@
+/* wire.c — encode once, compress once, frame once. JSON batches join the
+ * events' pre-rendered objects; protobuf batches concatenate the stored
+ * Event bytes as Batch.events (field 5) and wrap the Batch as Frame field 1,
+ * with no decode/re-encode. zstd uses one ZSTD_CCtx and a CDict per format. */
+#include "wire.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include "jsonw.h"
+#include "log.h"
+#include "ws.h"
+
+#define TAG_LEN(f) ((uint8_t)(((f) << 3) | 2))
+#define TAG_VARINT(f) ((uint8_t)((f) << 3))
+
+const char *wire_dict_name(int fmt)
+{
+    return fmt == WIRE_JSON ? "danmaku-json.zdict" : "danmaku-pb.zdict";
+}
+
+static int load_dict(wire_enc *w, int fmt, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, wire_dict_name(fmt));
+    dbuf *d = &w->dict[fmt];
+    if (dbuf_append_file(d, path) < 0 && errno == ENOENT) {
+        dbuf_reset(d);
+        return 0;
+    }
+    w->cdict[fmt] = d->len ? ZSTD_createCDict(d->data, d->len, w->level) : NULL;
+    if (!w->cdict[fmt]) {
+        LOGE("wire", "cannot load zstd dictionary %s", path);
+        return -1;
+    }
+    w->dict_id[fmt] = ZSTD_getDictID_fromCDict(w->cdict[fmt]);
+    LOGI("wire", "zstd dictionary %s: %zu bytes, id %u", path, d->len, w->dict_id[fmt]);
+    return 0;
+}
+
+int wire_enc_init(wire_enc *w, const char *dict_dir, int level)
+{
+    memset(w, 0, sizeof *w);
+    w->level = level;
+    w->cctx = ZSTD_createCCtx();
+    if (!w->cctx)
+        abort();
+    for (int f = 0; f < WIRE_NFMT; f++)
+        dbuf_init(&w->dict[f]);
+    dbuf_init(&w->z);
+    if (dict_dir && (load_dict(w, WIRE_JSON, dict_dir) || load_dict(w, WIRE_PB, dict_dir))) {
+        wire_enc_free(w);
+        return -1;
+    }
+    return 0;
+}
+
+void wire_enc_free(wire_enc *w)
+{
+    for (int f = 0; f < WIRE_NFMT; f++) {
+        ZSTD_freeCDict(w->cdict[f]);
+        w->cdict[f] = NULL;
+        dbuf_free(&w->dict[f]);
+    }
+    ZSTD_freeCCtx(w->cctx);
+    w->cctx = NULL;
+    dbuf_free(&w->z);
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static void json_head(dbuf *b, const char *type, const char *room)
+{
+    dbuf_puts(b, "{\"type\":\"");
+    dbuf_puts(b, type);
+    dbuf_puts(b, "\",\"room\":");
+    jsonw_cstr(b, room);
+}
+
+static void json_batch(dbuf *b, const char *room, const char *epoch, evt *const *evs, size_t n)
+{
+    size_t need = 128 + strlen(room) + strlen(epoch);
+    for (size_t i = 0; i < n; i++)
+        need += evs[i]->json_len + 1;
+    dbuf_reserve(b, need);
+    json_head(b, "batch", room);
+    jsonw_field_str(b, "epoch", epoch);
+    jsonw_field_u64(b, "from_seq", evs[0]->seq);
+    jsonw_field_u64(b, "to_seq", evs[n - 1]->seq);
+    dbuf_puts(b, ",\"events\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            dbuf_putc(b, ',');
+        dbuf_append(b, evs[i]->json, evs[i]->json_len);
+    }
+    dbuf_puts(b, "]}");
+}
+
+/* ---- protobuf ----------------------------------------------------------- */
+
+static void pb_bytes(dbuf *b, uint8_t tag, const void *p, size_t n)
+{
+    dbuf_putc(b, (char)tag);
+    dbuf_put_varint(b, n);
+    dbuf_append(b, p, n);
+}
+
+static size_t pb_bytes_len(size_t n) { return 1 + varint_len(n) + n; }
+
+static void pb_batch(dbuf *b, const char *room, const char *epoch, evt *const *evs, size_t n)
+{
+    size_t rl = strlen(room), el = strlen(epoch);
+    uint64_t from = evs[0]->seq, to = evs[n - 1]->seq;
+    size_t inner = pb_bytes_len(rl) + pb_bytes_len(el) + 1 + varint_len(from) + 1 + varint_len(to);
+    for (size_t i = 0; i < n; i++)
+        inner += pb_bytes_len(evs[i]->pb_len);
+    dbuf_reserve(b, inner + 16);
+    dbuf_putc(b, (char)TAG_LEN(1));            /* Frame.batch */
+    dbuf_put_varint(b, inner);
+    pb_bytes(b, TAG_LEN(1), room, rl);         /* Batch.room */
+    pb_bytes(b, TAG_LEN(2), epoch, el);        /* Batch.epoch */
+    dbuf_putc(b, (char)TAG_VARINT(3));         /* Batch.from_seq */
+    dbuf_put_varint(b, from);
+    dbuf_putc(b, (char)TAG_VARINT(4));         /* Batch.to_seq */
+    dbuf_put_varint(b, to);
+    for (size_t i = 0; i < n; i++)             /* Batch.events: stored bytes */
+        pb_bytes(b, TAG_LEN(5), evs[i]->data, evs[i]->pb_len);
+}
+
+/* Reset (Frame field 2) and Gap (Frame field 3) share a shape: a string,
+ * two varints, strings. Encoded by hand like the batch. */
+static void pb_reset(dbuf *b, const char *room, const char *epoch, uint64_t from, const char *reason)
+{
+    size_t el = strlen(epoch), rl = strlen(reason), ml = strlen(room);
+    size_t inner = pb_bytes_len(el) + 1 + varint_len(from) + pb_bytes_len(rl) + pb_bytes_len(ml);
+    dbuf_putc(b, (char)TAG_LEN(2));
+    dbuf_put_varint(b, inner);
+    pb_bytes(b, TAG_LEN(1), epoch, el);
+    dbuf_putc(b, (char)TAG_VARINT(2));
+    dbuf_put_varint(b, from);
+    pb_bytes(b, TAG_LEN(3), reason, rl);
+    pb_bytes(b, TAG_LEN(4), room, ml);
+}
+
+static void pb_gap(dbuf *b, const char *room, uint64_t from, uint64_t to, const char *reason)
+{
+    size_t rl = strlen(reason), ml = strlen(room);
+    size_t inner = 1 + varint_len(from) + 1 + varint_len(to) + pb_bytes_len(rl) + pb_bytes_len(ml);
+    dbuf_putc(b, (char)TAG_LEN(3));
+    dbuf_put_varint(b, inner);
+    dbuf_putc(b, (char)TAG_VARINT(1));
+    dbuf_put_varint(b, from);
+    dbuf_putc(b, (char)TAG_VARINT(2));
+    dbuf_put_varint(b, to);
+    pb_bytes(b, TAG_LEN(3), reason, rl);
+    pb_bytes(b, TAG_LEN(4), room, ml);
+}
+
+/* ---- payloads ------------------------------------------------------------ */
+
+void wire_batch_payload(dbuf *out, int fmt, const char *room, const char *epoch,
+                        evt *const *evs, size_t n)
+{
+    if (fmt == WIRE_JSON)
+        json_batch(out, room, epoch, evs, n);
+    else
+        pb_batch(out, room, epoch, evs, n);
+}
+
+void wire_reset_payload(dbuf *b, int fmt, const char *room, const char *epoch,
+                        uint64_t from, const char *reason)
+{
+    if (fmt == WIRE_PB) {
+        pb_reset(b, room, epoch, from, reason);
+        return;
+    }
+    json_head(b, "reset", room);
+    jsonw_field_str(b, "epoch", epoch);
+    jsonw_field_u64(b, "from_seq", from);
+    jsonw_field_str(b, "reason", reason);
+    dbuf_putc(b, '}');
+}
+
+void wire_gap_payload(dbuf *b, int fmt, const char *room, uint64_t from, uint64_t to,
+                      const char *reason)
+{
+    if (fmt == WIRE_PB) {
+        pb_gap(b, room, from, to, reason);
+        return;
+    }
+    json_head(b, "gap", room);
+    jsonw_field_u64(b, "from_seq", from);
+    jsonw_field_u64(b, "to_seq", to);
+    jsonw_field_str(b, "reason", reason);
+    dbuf_putc(b, '}');
+}
+
+/* ---- compression and framing --------------------------------------------- */
+
+/* Compresses p[0..n) into w->z with the format's dictionary, if any. */
+static size_t compress(wire_enc *w, int fmt, const void *p, size_t n)
+{
+    size_t cap = ZSTD_compressBound(n);
+    dbuf_reset(&w->z);
+    dbuf_reserve(&w->z, cap);
+    size_t r = w->cdict[fmt]
+        ? ZSTD_compress_usingCDict(w->cctx, w->z.data, cap, p, n, w->cdict[fmt])
+        : ZSTD_compressCCtx(w->cctx, w->z.data, cap, p, n, w->level);
+    if (ZSTD_isError(r)) {   /* cannot happen with a compressBound buffer */
+        LOGE("wire", "zstd: %s", ZSTD_getErrorName(r));
+        abort();
+    }
+    w->z.len = r;
+    return r;
+}
+
+size_t wire_seal(wire_enc *w, int fmt, int zstd, const void *p, size_t n,
+                 uint8_t hdr[WIRE_HDR_MAX], const void **body, size_t *body_len)
+{
+    if (zstd) {
+        *body_len = compress(w, fmt, p, n);
+        *body = w->z.data;
+    } else {
+        *body_len = n;
+        *body = p;
+    }
+    int op = fmt == WIRE_JSON && !zstd ? WS_OP_TEXT : WS_OP_BINARY;
+    return ws_frame_header(hdr, 1, op, *body_len, NULL);
+}
+
+void wire_frame_append(wire_enc *w, dbuf *out, int fmt, int zstd, const void *p, size_t n)
+{
+    uint8_t hdr[WIRE_HDR_MAX];
+    const void *body;
+    size_t bl;
+    size_t hl = wire_seal(w, fmt, zstd, p, n, hdr, &body, &bl);
+    dbuf_append(out, hdr, hl);
+    dbuf_append(out, body, bl);
+}

@@ -1,0 +1,59 @@
+/* wire.h — the delivery wire contract, encoded in this one place: the
+ * payloads the edge sends a viewer (batch, reset, gap; JSON or protobuf
+ * danmaku.Frame, docs/PROTOCOL.md §2-§3), their zstd compression with the
+ * format's trained dictionary (§4) and the unmasked WebSocket frame around
+ * them. The edge (edge/batch.c) and danmaku-bench's frame builder
+ * (bench/bench_enc.c: dictionary training, --wire-size, --frames) both call
+ * it, so they produce the same bytes for the same events and batches. */
+#ifndef DM_WIRE_H
+#define DM_WIRE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "dbuf.h"
+#include "evt.h"
+
+enum wire_fmt { WIRE_JSON = 0, WIRE_PB = 1 };
+#define WIRE_NFMT 2
+#define WIRE_HDR_MAX 14      /* longest server WebSocket frame header */
+
+/* The compressor side: one ZSTD_CCtx and, per format, the dictionary. */
+typedef struct wire_enc {
+    void *cctx;              /* ZSTD_CCtx* */
+    void *cdict[WIRE_NFMT];  /* ZSTD_CDict* per format, NULL = no dictionary */
+    unsigned dict_id[WIRE_NFMT];
+    dbuf dict[WIRE_NFMT];    /* the raw dictionary file (len 0: none) */
+    int level;
+    dbuf z;                  /* scratch: compressed payload */
+} wire_enc;
+
+/* File name of a format's dictionary: "danmaku-json.zdict" / "danmaku-pb.zdict". */
+const char *wire_dict_name(int fmt);
+/* Creates the zstd context and loads both formats' dictionaries from
+ * dict_dir (NULL: none; a missing file: plain zstd for that format, dictID
+ * 0). Returns 0, or -1 (logged) if a present dictionary cannot be loaded. */
+int wire_enc_init(wire_enc *w, const char *dict_dir, int level);
+void wire_enc_free(wire_enc *w);
+
+/* Payloads, appended to out (uncompressed, unframed).
+ * A batch of evs[0..n) (seq-ordered, n >= 1): JSON joins the events'
+ * rendered objects, protobuf concatenates their stored bytes as
+ * Batch.events inside Frame.batch (no re-encoding). */
+void wire_batch_payload(dbuf *out, int fmt, const char *room, const char *epoch,
+                        evt *const *evs, size_t n);
+/* {"type":"reset",...} / Frame.reset. reason: "trimmed" | "epoch_changed". */
+void wire_reset_payload(dbuf *out, int fmt, const char *room, const char *epoch,
+                        uint64_t from_seq, const char *reason);
+/* {"type":"gap",...} / Frame.gap for seqs from..to (inclusive). */
+void wire_gap_payload(dbuf *out, int fmt, const char *room, uint64_t from_seq,
+                      uint64_t to_seq, const char *reason);
+
+/* Seals payload p[0..n) into a frame: writes the WebSocket header into hdr
+ * and returns its length; *body and *body_len are the bytes that follow it (p
+ * itself, or with zstd its compression, owned by w and valid until the next
+ * call on w). Text frame for uncompressed JSON, binary otherwise. */
+size_t wire_seal(wire_enc *w, int fmt, int zstd, const void *p, size_t n,
+                 uint8_t hdr[WIRE_HDR_MAX], const void **body, size_t *body_len);
+/* wire_seal, with header and body appended to out. */
+void wire_frame_append(wire_enc *w, dbuf *out, int fmt, int zstd, const void *p, size_t n);
+
+#endif
