@@ -8,7 +8,7 @@
 #include "bench_cfg.h"
 #include "bench_hist.h"
 #include "bench_pub.h"
-#include "bench_scan.h"
+#include "frame_scan.h"
 #include "bench_sys.h"
 
 typedef struct worst_viewer { size_t viewer; uint32_t room; uint64_t missing; } worst_viewer;

@@ -1,19 +1,15 @@
 /* frame_dec.c — decodes edge WebSocket messages of every format into a
- * protobuf-c danmaku.Frame: zstd (dictionary picked by the frame's dictID),
+ * protobuf-c danmaku.Frame: zstd (client/zdec.h: dictionary picked by the frame's dictID),
  * then either protobuf unpack, or JSON (jansson) mapped onto stack protobuf
  * structs that are packed and unpacked, so every result is released the
  * same way (danmaku__frame__free_unpacked). */
 #include "frame_dec.h"
 #include "dbuf.h"
-#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
-
-#define FD_MAX_DECOMPRESSED (64u << 20)
 
 static void set_err(char *err, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -29,34 +25,21 @@ static void set_err(char *err, size_t n, const char *fmt, ...)
 
 void frame_dec_init(frame_dec *d)
 {
-    memset(d, 0, sizeof *d);
-    d->dctx = ZSTD_createDCtx();
-    if (!d->dctx)
-        abort();
+    zdec_init(&d->z);
+    dbuf_init(&d->plain);
 }
 
 void frame_dec_free(frame_dec *d)
 {
-    for (int i = 0; i < 2; i++) {
-        ZSTD_freeDDict(d->ddict[i]);
-        d->ddict[i] = NULL;
-        d->dict_id[i] = 0;
-    }
-    ZSTD_freeDCtx(d->dctx);
-    d->dctx = NULL;
+    zdec_free(&d->z);
+    dbuf_free(&d->plain);
 }
 
 int frame_dec_set_dict(frame_dec *d, int format, const void *dict, size_t len)
 {
     if (format != DM_FMT_JSON && format != DM_FMT_PB)
         return -1;
-    ZSTD_DDict *dd = len ? ZSTD_createDDict(dict, len) : NULL;
-    if (!dd)
-        return -1;
-    ZSTD_freeDDict(d->ddict[format]);
-    d->ddict[format] = dd;
-    d->dict_id[format] = ZSTD_getDictID_fromDDict(dd);
-    return 0;
+    return zdec_add(&d->z, dict, len) < 0 ? -1 : 0;
 }
 
 int frame_dec_load_dict_file(frame_dec *d, int format, const char *dir)
@@ -64,107 +47,7 @@ int frame_dec_load_dict_file(frame_dec *d, int format, const char *dir)
     char path[4096];
     snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dir,
              format == DM_FMT_PB ? "pb" : "json");
-    dbuf b;
-    dbuf_init(&b);
-    int rc;
-    if (dbuf_append_file(&b, path) < 0)
-        rc = errno == ENOENT ? 0 : -1;
-    else
-        rc = frame_dec_set_dict(d, format, b.data, b.len);
-    dbuf_free(&b);
-    return rc;
-}
-
-/* ---- zstd ---- */
-
-/* The dictionary for a frame's dictID: ours for the format (or the other
- * format's, if it matches), NULL for dictID 0; -1 if unknown. */
-static int pick_ddict(frame_dec *d, int format, unsigned id, ZSTD_DDict **out)
-{
-    *out = NULL;
-    if (id == 0) {
-        if (d->ddict[format] && d->dict_id[format] == 0)
-            *out = d->ddict[format];        /* raw-content dictionary */
-        return 0;
-    }
-    for (int i = 0; i < 2; i++) {
-        int f = i ? !format : format;
-        if (d->ddict[f] && d->dict_id[f] == id) {
-            *out = d->ddict[f];
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int zstd_stream(frame_dec *d, ZSTD_DDict *dd, const uint8_t *msg, size_t len,
-                       dbuf *out, char *err, size_t es)
-{
-    ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
-    ZSTD_DCtx_refDDict(d->dctx, dd);
-    ZSTD_inBuffer in = { msg, len, 0 };
-    for (int iter = 0; iter < 100000; iter++) {
-        dbuf_reserve(out, 64 * 1024);
-        ZSTD_outBuffer ob = { out->data + out->len, out->cap - out->len - 1, 0 };
-        size_t r = ZSTD_decompressStream(d->dctx, &ob, &in);
-        if (ZSTD_isError(r)) {
-            set_err(err, es, "zstd: %s", ZSTD_getErrorName(r));
-            return -1;
-        }
-        out->len += ob.pos;
-        if (out->len > FD_MAX_DECOMPRESSED) {
-            set_err(err, es, "zstd: decompressed message too large");
-            return -1;
-        }
-        if (r == 0)
-            return 0;
-        if (in.pos == in.size && ob.pos < ob.size) {
-            set_err(err, es, "zstd: truncated frame");
-            return -1;
-        }
-    }
-    set_err(err, es, "zstd: too many iterations");
-    return -1;
-}
-
-static int unzstd(frame_dec *d, int format, const uint8_t *msg, size_t len,
-                  dbuf *out, char *err, size_t es)
-{
-    size_t fsize = ZSTD_findFrameCompressedSize(msg, len);
-    if (ZSTD_isError(fsize)) {
-        set_err(err, es, "zstd: %s", ZSTD_getErrorName(fsize));
-        return -1;
-    }
-    if (fsize != len) {
-        set_err(err, es, "zstd: %zu trailing bytes after the frame", len - fsize);
-        return -1;
-    }
-    unsigned id = ZSTD_getDictID_fromFrame(msg, len);
-    ZSTD_DDict *dd;
-    if (pick_ddict(d, format, id, &dd) < 0) {
-        set_err(err, es, "zstd: unknown dictionary id %u", id);
-        return -1;
-    }
-    unsigned long long csize = ZSTD_getFrameContentSize(msg, len);
-    if (csize == ZSTD_CONTENTSIZE_ERROR) {
-        set_err(err, es, "zstd: bad frame header");
-        return -1;
-    }
-    if (csize == ZSTD_CONTENTSIZE_UNKNOWN)
-        return zstd_stream(d, dd, msg, len, out, err, es);
-    if (csize > FD_MAX_DECOMPRESSED) {
-        set_err(err, es, "zstd: decompressed message too large (%llu)", csize);
-        return -1;
-    }
-    dbuf_reserve(out, (size_t)csize);
-    size_t r = dd ? ZSTD_decompress_usingDDict(d->dctx, out->data, (size_t)csize, msg, len, dd)
-                  : ZSTD_decompressDCtx(d->dctx, out->data, (size_t)csize, msg, len);
-    if (ZSTD_isError(r)) {
-        set_err(err, es, "zstd: %s", ZSTD_getErrorName(r));
-        return -1;
-    }
-    out->len = r;
-    return 0;
+    return zdec_add_file(&d->z, path) < 0 ? -1 : 0;
 }
 
 /* ---- JSON -> protobuf structs ---- */
@@ -468,20 +351,14 @@ Danmaku__Frame *frame_dec_decode(frame_dec *d, int format, int compressed,
         set_err(err, err_size, "unknown format %d", format);
         return NULL;
     }
-    dbuf plain;
-    dbuf_init(&plain);
     if (compressed) {
-        if (unzstd(d, format, msg, len, &plain, err, err_size) < 0) {
-            dbuf_free(&plain);
+        if (zdec_decompress(&d->z, msg, len, &d->plain, err, err_size) < 0)
             return NULL;
-        }
-        msg = (const uint8_t *)plain.data;
-        len = plain.len;
+        msg = (const uint8_t *)d->plain.data;
+        len = d->plain.len;
     }
-    Danmaku__Frame *f = format == DM_FMT_JSON ? decode_json(msg, len, err, err_size)
-                                              : decode_pb(msg, len, err, err_size);
-    dbuf_free(&plain);
-    return f;
+    return format == DM_FMT_JSON ? decode_json(msg, len, err, err_size)
+                                 : decode_pb(msg, len, err, err_size);
 }
 
 void frame_dec_release(Danmaku__Frame *f)

@@ -1,13 +1,14 @@
-/* bench_scan.h — cheap decoding of edge WebSocket messages for the viewers:
+/* frame_scan.h — cheap decoding of edge WebSocket messages for the viewers:
  * only what the bench needs (frame type, from/to, each event's seq, kind and
  * the send time in our client_msg_id "b<runid>-<n>-<send_us>"), by scanning
  * the JSON text or walking the protobuf wire format, after zstd
  * decompression when the message starts with the zstd magic. A per-process
  * cache keyed by the exact message bytes lets the many viewers of a room
  * that receive the same frame share one decode. Full validation is
- * frame_dec's job (common/frame_dec.h), used by the tests. */
-#ifndef BENCH_SCAN_H
-#define BENCH_SCAN_H
+ * frame_dec's job (client/frame_dec.h). Part of the client library
+ * (libdmclient.a); zstd through client/zdec.h. */
+#ifndef DM_FRAME_SCAN_H
+#define DM_FRAME_SCAN_H
 #include <stddef.h>
 #include <stdint.h>
 
