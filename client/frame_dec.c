@@ -6,22 +6,10 @@
 #include "frame_dec.h"
 #include "dbuf.h"
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void set_err(char *err, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
+#include "clerr.h"
 
 void frame_dec_init(frame_dec *d)
 {
@@ -62,7 +50,7 @@ static int j_str(jctx *c, json_t *o, const char *key, char **out)
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_string(v)) {
-        set_err(c->err, c->es, "json: \"%s\" is not a string", key);
+        clerr(c->err, c->es, "json: \"%s\" is not a string", key);
         return -1;
     }
     *out = (char *)json_string_value(v);
@@ -79,7 +67,7 @@ static int j_uint(jctx *c, json_t *o, const char *key, uint64_t max,
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         (uint64_t)json_integer_value(v) > max) {
-        set_err(c->err, c->es, "json: \"%s\" is not an unsigned integer in range", key);
+        clerr(c->err, c->es, "json: \"%s\" is not an unsigned integer in range", key);
         return -1;
     }
     *has = 1;
@@ -122,7 +110,7 @@ static int j_mode(jctx *c, json_t *o, Danmaku__Comment *cm)
     else if (!strcmp(m, "top"))    cm->mode = DANMAKU__MODE__MODE_TOP;
     else if (!strcmp(m, "bottom")) cm->mode = DANMAKU__MODE__MODE_BOTTOM;
     else {
-        set_err(c->err, c->es, "json: unknown mode \"%s\"", m);
+        clerr(c->err, c->es, "json: unknown mode \"%s\"", m);
         return -1;
     }
     return 0;
@@ -157,7 +145,7 @@ static int j_body(jctx *c, json_t *o, jev *e)
         e->ev.like = &e->like;
         return j_u32(c, o, "count", &e->like.has_count, &e->like.count);
     }
-    set_err(c->err, c->es, "json: unknown event kind \"%s\"", kind ? kind : "(none)");
+    clerr(c->err, c->es, "json: unknown event kind \"%s\"", kind ? kind : "(none)");
     return -1;
 }
 
@@ -167,7 +155,7 @@ static int j_flags(jctx *c, json_t *o, jev *e)
     if (!fl)
         return 0;
     if (!json_is_array(fl)) {
-        set_err(c->err, c->es, "json: \"flags\" is not an array");
+        clerr(c->err, c->es, "json: \"flags\" is not an array");
         return -1;
     }
     size_t n = json_array_size(fl);
@@ -175,7 +163,7 @@ static int j_flags(jctx *c, json_t *o, jev *e)
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(fl, i);
         if (!json_is_string(s)) {
-            set_err(c->err, c->es, "json: flag is not a string");
+            clerr(c->err, c->es, "json: flag is not a string");
             return -1;
         }
         e->flags[i] = (char *)json_string_value(s);
@@ -189,14 +177,14 @@ static int j_event(jctx *c, json_t *o, jev *e)
 {
     danmaku__event__init(&e->ev);
     if (!json_is_object(o)) {
-        set_err(c->err, c->es, "json: event is not an object");
+        clerr(c->err, c->es, "json: event is not an object");
         return -1;
     }
     uint64_t ts = 0;
     protobuf_c_boolean has_ts = 0;
     json_t *t = json_object_get(o, "ts_ms");
     if (t && !json_is_integer(t)) {
-        set_err(c->err, c->es, "json: \"ts_ms\" is not an integer");
+        clerr(c->err, c->es, "json: \"ts_ms\" is not an integer");
         return -1;
     }
     if (t) {
@@ -231,7 +219,7 @@ static Danmaku__Frame *repack(Danmaku__Frame *f, char *err, size_t es)
     Danmaku__Frame *out = danmaku__frame__unpack(NULL, n, buf);
     free(buf);
     if (!out)
-        set_err(err, es, "internal: repack failed");
+        clerr(err, es, "internal: repack failed");
     return out;
 }
 
@@ -248,7 +236,7 @@ static Danmaku__Frame *j_batch(jctx *c, json_t *root)
     b.has_from_seq = has_from;
     b.has_to_seq = has_to;
     if (evs && !json_is_array(evs)) {
-        set_err(c->err, c->es, "json: \"events\" is not an array");
+        clerr(c->err, c->es, "json: \"events\" is not an array");
         return NULL;
     }
     size_t n = evs ? json_array_size(evs) : 0;
@@ -306,21 +294,21 @@ static Danmaku__Frame *decode_json(const uint8_t *msg, size_t len, char *err, si
     json_error_t je;
     json_t *root = json_loadb((const char *)msg, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        set_err(err, es, "json: %s (at %d)", je.text, je.position);
+        clerr(err, es, "json: %s (at %d)", je.text, je.position);
         return NULL;
     }
     jctx c = { err, es };
     Danmaku__Frame *f = NULL;
     char *type = NULL;
     if (!json_is_object(root))
-        set_err(err, es, "json: message is not an object");
+        clerr(err, es, "json: message is not an object");
     else if (j_str(&c, root, "type", &type) == 0 && type) {
         if (!strcmp(type, "batch"))      f = j_batch(&c, root);
         else if (!strcmp(type, "reset")) f = j_reset(&c, root);
         else if (!strcmp(type, "gap"))   f = j_gap(&c, root);
-        else set_err(err, es, "json: unknown type \"%s\"", type);
+        else clerr(err, es, "json: unknown type \"%s\"", type);
     } else if (!type) {
-        set_err(err, es, "json: missing \"type\"");
+        clerr(err, es, "json: missing \"type\"");
     }
     json_decref(root);
     return f;
@@ -330,11 +318,11 @@ static Danmaku__Frame *decode_pb(const uint8_t *msg, size_t len, char *err, size
 {
     Danmaku__Frame *f = danmaku__frame__unpack(NULL, len, msg);
     if (!f) {
-        set_err(err, es, "protobuf: cannot unpack Frame (%zu bytes)", len);
+        clerr(err, es, "protobuf: cannot unpack Frame (%zu bytes)", len);
         return NULL;
     }
     if (f->msg_case == DANMAKU__FRAME__MSG__NOT_SET) {
-        set_err(err, es, "protobuf: empty Frame");
+        clerr(err, es, "protobuf: empty Frame");
         danmaku__frame__free_unpacked(f, NULL);
         return NULL;
     }
@@ -348,7 +336,7 @@ Danmaku__Frame *frame_dec_decode(frame_dec *d, int format, int compressed,
     if (err && err_size)
         err[0] = '\0';
     if (format != DM_FMT_JSON && format != DM_FMT_PB) {
-        set_err(err, err_size, "unknown format %d", format);
+        clerr(err, err_size, "unknown format %d", format);
         return NULL;
     }
     if (compressed) {

@@ -2,22 +2,11 @@
  * are streamed (bounded by ZDEC_MAX_OUT). */
 #include "zdec.h"
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "clerr.h"
 #include <zstd.h>
-
-static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
 
 void zdec_init(zdec *z)
 {
@@ -92,22 +81,22 @@ static int stream(zdec *z, ZSTD_DDict *dd, const uint8_t *msg, size_t len, dbuf 
         ZSTD_outBuffer ob = { out->data + out->len, out->cap - out->len - 1, 0 };
         size_t r = ZSTD_decompressStream(z->dctx, &ob, &in);
         if (ZSTD_isError(r)) {
-            set_err(err, es, "zstd: %s", ZSTD_getErrorName(r));
+            clerr(err, es, "zstd: %s", ZSTD_getErrorName(r));
             return -1;
         }
         out->len += ob.pos;
         if (out->len > ZDEC_MAX_OUT) {
-            set_err(err, es, "zstd: decompressed message too large");
+            clerr(err, es, "zstd: decompressed message too large");
             return -1;
         }
         if (r == 0)
             return 0;
         if (in.pos == in.size && ob.pos < ob.size) {
-            set_err(err, es, "zstd: truncated frame");
+            clerr(err, es, "zstd: truncated frame");
             return -1;
         }
     }
-    set_err(err, es, "zstd: too many iterations");
+    clerr(err, es, "zstd: too many iterations");
     return -1;
 }
 
@@ -116,35 +105,35 @@ int zdec_decompress(zdec *z, const uint8_t *msg, size_t len, dbuf *out, char *er
     dbuf_reset(out);
     size_t fsize = ZSTD_findFrameCompressedSize(msg, len);
     if (ZSTD_isError(fsize)) {
-        set_err(err, es, "zstd: %s", ZSTD_getErrorName(fsize));
+        clerr(err, es, "zstd: %s", ZSTD_getErrorName(fsize));
         return -1;
     }
     if (fsize != len) {
-        set_err(err, es, "zstd: %zu trailing bytes after the frame", len - fsize);
+        clerr(err, es, "zstd: %zu trailing bytes after the frame", len - fsize);
         return -1;
     }
     unsigned id = ZSTD_getDictID_fromFrame(msg, len);
     ZSTD_DDict *dd = find(z, id);     /* id 0: a raw-content dictionary, if any */
     if (id && !dd) {
-        set_err(err, es, "zstd: unknown dictionary id %u", id);
+        clerr(err, es, "zstd: unknown dictionary id %u", id);
         return -1;
     }
     unsigned long long csize = ZSTD_getFrameContentSize(msg, len);
     if (csize == ZSTD_CONTENTSIZE_ERROR) {
-        set_err(err, es, "zstd: bad frame header");
+        clerr(err, es, "zstd: bad frame header");
         return -1;
     }
     if (csize == ZSTD_CONTENTSIZE_UNKNOWN)
         return stream(z, dd, msg, len, out, err, es);
     if (csize > ZDEC_MAX_OUT) {
-        set_err(err, es, "zstd: decompressed message too large (%llu)", csize);
+        clerr(err, es, "zstd: decompressed message too large (%llu)", csize);
         return -1;
     }
     dbuf_reserve(out, (size_t)csize);
     size_t r = dd ? ZSTD_decompress_usingDDict(z->dctx, out->data, (size_t)csize, msg, len, dd)
                   : ZSTD_decompressDCtx(z->dctx, out->data, (size_t)csize, msg, len);
     if (ZSTD_isError(r)) {
-        set_err(err, es, "zstd: %s", ZSTD_getErrorName(r));
+        clerr(err, es, "zstd: %s", ZSTD_getErrorName(r));
         return -1;
     }
     out->len = r;

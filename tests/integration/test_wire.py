@@ -24,34 +24,6 @@ VARIANTS = [("json", "none"), ("json", "zstd"), ("pb", "none"), ("pb", "zstd")]
 DICT_DIR = os.path.join(ROOT, "proto", "zdict")
 
 
-class RecWS(RawWS):
-    """A raw viewer that keeps every data frame's exact bytes."""
-    def read_raw(self):
-        """-> (opcode, payload, raw frame bytes) or None on EOF."""
-        def need(n):
-            while len(self.buf) < n:
-                d = self.s.recv(65536)
-                if not d:
-                    return False
-                self.buf += d
-            return True
-        if not need(2):
-            return None
-        n, off = self.buf[1] & 0x7F, 2
-        if n == 126:
-            if not need(4):
-                return None
-            n, off = int.from_bytes(self.buf[2:4], "big"), 4
-        elif n == 127:
-            if not need(10):
-                return None
-            n, off = int.from_bytes(self.buf[2:10], "big"), 10
-        if not need(off + n):
-            return None
-        raw, self.buf = self.buf[:off + n], self.buf[off + n:]
-        return raw[0] & 0x0F, raw[off:], raw
-
-
 def events_to_publish():
     """(kind, body, expected stored fields beyond the body) in publish order."""
     out = []
@@ -128,7 +100,7 @@ def bench_event(seq, kind, body, extra, reply):
 def record(port, fmt, comp, params):
     """Connects a raw viewer of the room in one variant."""
     q = "format=%s&compress=%s&%s" % (fmt, comp, params)
-    ws = RecWS(port, "/v1/rooms/%s/ws?%s" % (ROOM, q))
+    ws = RawWS(port, "/v1/rooms/%s/ws?%s" % (ROOM, q))
     assert ws.status == 101, ws.head
     return ws
 
@@ -139,9 +111,9 @@ def read_batches(ws, fmt, comp, want, dicts):
     dec = Decoder(fmt, comp, dicts.get(fmt))
     seen, frames = set(), []
     while not want <= seen:
-        f = ws.read_raw()
+        f = ws.read_frame()
         assert f is not None, "edge closed the viewer (%s/%s), seen %s" % (fmt, comp, sorted(seen))
-        op, payload, raw = f
+        (op, payload), raw = f, ws.last_raw
         if op not in (1, 2):
             continue                      # ping
         msg = payload.decode("utf-8") if op == 1 else payload
