@@ -19,6 +19,7 @@ typedef struct wire_row {
     size_t batch;          /* events per batch */
     double bytes_per_event;/* WebSocket frame bytes (header + payload) / events */
     double ratio_vs_json;  /* json bytes / these bytes */
+    double us_per_frame;   /* CPU to compress and frame one batch, µs (-1: gzip, not timed) */
 } wire_row;
 
 #define WIRE_MAX_ROWS 64

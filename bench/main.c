@@ -25,11 +25,15 @@ static int load_corpus(corpus *c, const char *path)
     return 0;
 }
 
-static int run_train(const char *corpus_path, const char *out_dir)
+static int run_train(const char *corpus_path, const char *out_dir, size_t dict_size)
 {
     corpus c;
+    if (dict_size < 1024 || dict_size > (1u << 20)) {
+        fprintf(stderr, "danmaku-bench: --dict-size must be 1024..1048576\n");
+        return 2;
+    }
     if (load_corpus(&c, corpus_path) < 0) return 2;
-    int rc = bdict_train(&c, out_dir, 16384, stdout);
+    int rc = bdict_train(&c, out_dir, dict_size, stdout);
     corpus_free(&c);
     return rc ? 1 : 0;
 }
@@ -42,10 +46,13 @@ static int run_wire(const char *corpus_path, const wire_opts *o)
     int n = bwire_measure(&c, o, rows, WIRE_MAX_ROWS, stderr);
     corpus_free(&c);
     if (n < 0) return 1;
-    printf("%-16s %6s %14s %10s\n", "format", "batch", "bytes/comment", "json/this");
-    for (int i = 0; i < n; i++)
-        printf("%-16s %6zu %14.1f %10.2f\n", rows[i].name, rows[i].batch,
+    printf("%-16s %6s %14s %10s %12s\n", "format", "batch", "bytes/comment", "json/this", "us/frame");
+    for (int i = 0; i < n; i++) {
+        printf("%-16s %6zu %14.1f %10.2f", rows[i].name, rows[i].batch,
                rows[i].bytes_per_event, rows[i].ratio_vs_json);
+        if (rows[i].us_per_frame >= 0) printf(" %12.1f\n", rows[i].us_per_frame);
+        else printf(" %12s\n", "-");
+    }
     return 0;
 }
 
@@ -70,7 +77,8 @@ int main(int argc, char **argv)
     }
     const char *corpus_path = opt_val(argc, argv, "--corpus", DEFAULT_CORPUS);
     if (has_flag(argc, argv, "--train-dict"))
-        return run_train(corpus_path, opt_val(argc, argv, "--out-dir", "proto/zdict"));
+        return run_train(corpus_path, opt_val(argc, argv, "--out-dir", "proto/zdict"),
+                         (size_t)atol(opt_val(argc, argv, "--dict-size", "16384")));
     if (has_flag(argc, argv, "--wire-size")) {
         wire_opts o = { opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR),
                         atoi(opt_val(argc, argv, "--zstd-level", "3")),

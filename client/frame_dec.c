@@ -25,7 +25,7 @@ void frame_dec_free(frame_dec *d)
 
 int frame_dec_set_dict(frame_dec *d, int format, const void *dict, size_t len)
 {
-    if (format != DM_FMT_JSON && format != DM_FMT_PB)
+    if (format != DM_FMT_JSON && format != DM_FMT_PB && format != DM_FMT_PB2)
         return -1;
     return zdec_add(&d->z, dict, len) < 0 ? -1 : 0;
 }
@@ -34,7 +34,7 @@ int frame_dec_load_dict_file(frame_dec *d, int format, const char *dir)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dir,
-             format == DM_FMT_PB ? "pb" : "json");
+             format == DM_FMT_PB ? "pb" : format == DM_FMT_PB2 ? "pb2" : "json");
     return zdec_add_file(&d->z, path) < 0 ? -1 : 0;
 }
 
@@ -314,6 +314,94 @@ static Danmaku__Frame *decode_json(const uint8_t *msg, size_t len, char *err, si
     return f;
 }
 
+/* ---- v2 (Frame.batch2) -> Batch ---- */
+
+/* One expanded event: the v1 Event with the body's defaults made explicit. */
+typedef struct xev { Danmaku__Event e; Danmaku__Comment c; Danmaku__Gift g; Danmaku__Like l; } xev;
+
+static void expand_body(xev *x, const Danmaku__CompactEvent *ce)
+{
+    switch (ce->body_case) {
+    case DANMAKU__COMPACT_EVENT__BODY_COMMENT:
+        x->c = *ce->comment;
+        if (!x->c.has_color) { x->c.has_color = 1; x->c.color = 16777215u; }
+        if (!x->c.has_mode) { x->c.has_mode = 1; x->c.mode = DANMAKU__MODE__MODE_SCROLL; }
+        if (!x->c.has_size) { x->c.has_size = 1; x->c.size = 25u; }
+        x->e.body_case = DANMAKU__EVENT__BODY_COMMENT;
+        x->e.comment = &x->c;
+        break;
+    case DANMAKU__COMPACT_EVENT__BODY_GIFT:
+        x->g = *ce->gift;
+        if (!x->g.has_count) { x->g.has_count = 1; x->g.count = 1u; }
+        x->e.body_case = DANMAKU__EVENT__BODY_GIFT;
+        x->e.gift = &x->g;
+        break;
+    case DANMAKU__COMPACT_EVENT__BODY_LIKE:
+        x->l = *ce->like;
+        if (!x->l.has_count) { x->l.has_count = 1; x->l.count = 1u; }
+        x->e.body_case = DANMAKU__EVENT__BODY_LIKE;
+        x->e.like = &x->l;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Rebuilds a v1 Frame.batch from f->batch2 (seq and ts_ms summed up from
+ * the deltas); frees f. NULL with err if the batch is empty or a seq wraps. */
+static Danmaku__Frame *expand_batch2(Danmaku__Frame *f, char *err, size_t es)
+{
+    const Danmaku__Batch2 *b2 = f->batch2;
+    Danmaku__Frame *out = NULL;
+    size_t n = b2->n_events;
+    if (!n || !b2->has_from_seq || !b2->from_seq) {
+        clerr(err, es, "protobuf: batch2 without events or from_seq");
+        danmaku__frame__free_unpacked(f, NULL);
+        return NULL;
+    }
+    xev *x = xcalloc(n, sizeof *x);
+    Danmaku__Event **ptrs = xcalloc(n, sizeof *ptrs);
+    uint64_t seq = b2->from_seq - 1;
+    int64_t ts = b2->ts_ms;
+    for (size_t i = 0; i < n; i++) {
+        const Danmaku__CompactEvent *ce = b2->events[i];
+        danmaku__event__init(&x[i].e);
+        if (ce->seq_skip > UINT64_MAX - seq - 1) {
+            clerr(err, es, "protobuf: batch2 seq out of range");
+            goto out;
+        }
+        seq += 1 + ce->seq_skip;
+        ts = (int64_t)((uint64_t)ts + (uint64_t)ce->dts_ms);
+        x[i].e.has_seq = x[i].e.has_ts_ms = 1;
+        x[i].e.seq = seq;
+        x[i].e.ts_ms = ts;
+        x[i].e.user_id = ce->user_id;
+        x[i].e.nick = ce->nick;
+        x[i].e.n_flags = ce->n_flags;
+        x[i].e.flags = ce->flags;
+        x[i].e.risk = ce->risk;
+        expand_body(&x[i], ce);
+        ptrs[i] = &x[i].e;
+    }
+    Danmaku__Batch b = DANMAKU__BATCH__INIT;
+    Danmaku__Frame nf = DANMAKU__FRAME__INIT;
+    b.room = b2->room;
+    b.epoch = b2->epoch;
+    b.has_from_seq = b.has_to_seq = 1;
+    b.from_seq = b2->from_seq;
+    b.to_seq = seq;
+    b.n_events = n;
+    b.events = ptrs;
+    nf.msg_case = DANMAKU__FRAME__MSG_BATCH;
+    nf.batch = &b;
+    out = repack(&nf, err, es);
+out:
+    free(x);
+    free(ptrs);
+    danmaku__frame__free_unpacked(f, NULL);
+    return out;
+}
+
 static Danmaku__Frame *decode_pb(const uint8_t *msg, size_t len, char *err, size_t es)
 {
     Danmaku__Frame *f = danmaku__frame__unpack(NULL, len, msg);
@@ -326,7 +414,7 @@ static Danmaku__Frame *decode_pb(const uint8_t *msg, size_t len, char *err, size
         danmaku__frame__free_unpacked(f, NULL);
         return NULL;
     }
-    return f;
+    return f->msg_case == DANMAKU__FRAME__MSG_BATCH2 ? expand_batch2(f, err, es) : f;
 }
 
 Danmaku__Frame *frame_dec_decode(frame_dec *d, int format, int compressed,
@@ -335,7 +423,7 @@ Danmaku__Frame *frame_dec_decode(frame_dec *d, int format, int compressed,
 {
     if (err && err_size)
         err[0] = '\0';
-    if (format != DM_FMT_JSON && format != DM_FMT_PB) {
+    if (format != DM_FMT_JSON && format != DM_FMT_PB && format != DM_FMT_PB2) {
         clerr(err, err_size, "unknown format %d", format);
         return NULL;
     }

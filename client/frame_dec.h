@@ -11,7 +11,8 @@
 #include "dbuf.h"
 #include "zdec.h"
 
-enum dm_format { DM_FMT_JSON = 0, DM_FMT_PB = 1 };
+/* The formats a viewer asks for: format=json, format=pb, format=pb&v=2. */
+enum dm_format { DM_FMT_JSON = 0, DM_FMT_PB = 1, DM_FMT_PB2 = 2 };
 
 typedef struct frame_dec {
     zdec z;            /* the dictionaries loaded, by dictID */
@@ -34,7 +35,9 @@ int frame_dec_load_dict_file(frame_dec *d, int format, const char *dir);
  * or a protobuf Frame (or zstd-compressed). Returns a Frame to be released
  * with frame_dec_release(), or NULL with a reason in err. For JSON the
  * "type" decides the oneof (batch/reset/gap) and every event field is
- * mapped to the protobuf Event fields. */
+ * mapped to the protobuf Event fields. A v2 Frame.batch2 (any protobuf
+ * format) comes back as the equivalent Frame.batch: seq and ts_ms summed
+ * from the deltas, omitted defaults made explicit (no client_msg_id). */
 Danmaku__Frame *frame_dec_decode(frame_dec *d, int format, int compressed,
                                  const uint8_t *msg, size_t len,
                                  char *err, size_t err_size);

@@ -1,7 +1,9 @@
 /* wire.c — encode once, compress once, frame once. JSON batches join the
  * events' pre-rendered objects; protobuf batches concatenate the stored
  * Event bytes as Batch.events (field 5) and wrap the Batch as Frame field 1,
- * with no decode/re-encode. zstd uses one ZSTD_CCtx and a CDict per format. */
+ * with no decode/re-encode; v2 batches join the events' pre-rendered compact
+ * bodies with per-event deltas. zstd uses one ZSTD_CCtx and a CDict per
+ * format. */
 #include "wire.h"
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +19,8 @@
 
 const char *wire_dict_name(int fmt)
 {
-    return fmt == WIRE_JSON ? "danmaku-json.zdict" : "danmaku-pb.zdict";
+    return fmt == WIRE_JSON ? "danmaku-json.zdict" : fmt == WIRE_PB ? "danmaku-pb.zdict"
+                            : "danmaku-pb2.zdict";
 }
 
 static int load_dict(wire_enc *w, int fmt, const char *dir)
@@ -49,10 +52,11 @@ int wire_enc_init(wire_enc *w, const char *dict_dir, int level)
     for (int f = 0; f < WIRE_NFMT; f++)
         dbuf_init(&w->dict[f]);
     dbuf_init(&w->z);
-    if (dict_dir && (load_dict(w, WIRE_JSON, dict_dir) || load_dict(w, WIRE_PB, dict_dir))) {
-        wire_enc_free(w);
-        return -1;
-    }
+    for (int f = 0; dict_dir && f < WIRE_NFMT; f++)
+        if (load_dict(w, f, dict_dir)) {
+            wire_enc_free(w);
+            return -1;
+        }
     return 0;
 }
 
@@ -128,6 +132,69 @@ static void pb_batch(dbuf *b, const char *room, const char *epoch, evt *const *e
         pb_bytes(b, TAG_LEN(5), evs[i]->data, evs[i]->pb_len);
 }
 
+/* v2: Frame.batch2 (field 4) = Batch2{room, epoch, from_seq, ts_ms,
+ * events: CompactEvent{[seq_skip] [dts_ms] compact body}}. */
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+
+/* The CompactEvent of evs[i]: its length into *len, delta fields into d. */
+typedef struct cdelta { uint64_t skip, dts; } cdelta;
+
+static size_t cev_len(evt *const *evs, size_t i, uint64_t prev_seq, int64_t prev_ts, cdelta *d)
+{
+    d->skip = evs[i]->seq - prev_seq - 1;
+    d->dts = zigzag(evs[i]->ts_ms - prev_ts);
+    return (d->skip ? 1 + varint_len(d->skip) : 0) + (d->dts ? 1 + varint_len(d->dts) : 0)
+           + evs[i]->cpb_len;
+}
+
+static size_t pb2_inner_len(const char *room, const char *epoch, evt *const *evs, size_t n)
+{
+    uint64_t from = evs[0]->seq;
+    size_t inner = pb_bytes_len(strlen(room)) + pb_bytes_len(strlen(epoch)) + 1 + varint_len(from)
+                   + 1 + varint_len((uint64_t)evs[0]->ts_ms);
+    uint64_t ps = from - 1;
+    int64_t pt = evs[0]->ts_ms;
+    for (size_t i = 0; i < n; i++) {
+        cdelta d;
+        inner += pb_bytes_len(cev_len(evs, i, ps, pt, &d));
+        ps = evs[i]->seq;
+        pt = evs[i]->ts_ms;
+    }
+    return inner;
+}
+
+static void pb2_batch(dbuf *b, const char *room, const char *epoch, evt *const *evs, size_t n)
+{
+    size_t inner = pb2_inner_len(room, epoch, evs, n);
+    dbuf_reserve(b, inner + 16);
+    dbuf_putc(b, (char)TAG_LEN(4));            /* Frame.batch2 */
+    dbuf_put_varint(b, inner);
+    pb_bytes(b, TAG_LEN(1), room, strlen(room));
+    pb_bytes(b, TAG_LEN(2), epoch, strlen(epoch));
+    dbuf_putc(b, (char)TAG_VARINT(3));         /* Batch2.from_seq */
+    dbuf_put_varint(b, evs[0]->seq);
+    dbuf_putc(b, (char)TAG_VARINT(4));         /* Batch2.ts_ms (int64) */
+    dbuf_put_varint(b, (uint64_t)evs[0]->ts_ms);
+    uint64_t ps = evs[0]->seq - 1;
+    int64_t pt = evs[0]->ts_ms;
+    for (size_t i = 0; i < n; i++) {
+        cdelta d;
+        dbuf_putc(b, (char)TAG_LEN(5));        /* Batch2.events */
+        dbuf_put_varint(b, cev_len(evs, i, ps, pt, &d));
+        if (d.skip) {
+            dbuf_putc(b, (char)TAG_VARINT(1));
+            dbuf_put_varint(b, d.skip);
+        }
+        if (d.dts) {
+            dbuf_putc(b, (char)TAG_VARINT(2));
+            dbuf_put_varint(b, d.dts);
+        }
+        dbuf_append(b, evs[i]->cpb, evs[i]->cpb_len);
+        ps = evs[i]->seq;
+        pt = evs[i]->ts_ms;
+    }
+}
+
 /* Reset (Frame field 2) and Gap (Frame field 3) share a shape: a string,
  * two varints, strings. Encoded by hand like the batch. */
 static void pb_reset(dbuf *b, const char *room, const char *epoch, uint64_t from, const char *reason)
@@ -164,14 +231,16 @@ void wire_batch_payload(dbuf *out, int fmt, const char *room, const char *epoch,
 {
     if (fmt == WIRE_JSON)
         json_batch(out, room, epoch, evs, n);
-    else
+    else if (fmt == WIRE_PB)
         pb_batch(out, room, epoch, evs, n);
+    else
+        pb2_batch(out, room, epoch, evs, n);
 }
 
 void wire_reset_payload(dbuf *b, int fmt, const char *room, const char *epoch,
                         uint64_t from, const char *reason)
 {
-    if (fmt == WIRE_PB) {
+    if (fmt != WIRE_JSON) {
         pb_reset(b, room, epoch, from, reason);
         return;
     }
@@ -185,7 +254,7 @@ void wire_reset_payload(dbuf *b, int fmt, const char *room, const char *epoch,
 void wire_gap_payload(dbuf *b, int fmt, const char *room, uint64_t from, uint64_t to,
                       const char *reason)
 {
-    if (fmt == WIRE_PB) {
+    if (fmt != WIRE_JSON) {
         pb_gap(b, room, from, to, reason);
         return;
     }

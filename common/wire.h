@@ -12,8 +12,11 @@
 #include "dbuf.h"
 #include "evt.h"
 
-enum wire_fmt { WIRE_JSON = 0, WIRE_PB = 1 };
-#define WIRE_NFMT 2
+/* The formats: JSON, protobuf v1 (Frame.batch: the stored events as they
+ * are), protobuf v2 (Frame.batch2: CompactEvents, seq/ts_ms delta-coded;
+ * format=pb&v=2). Each has its own dictionary. */
+enum wire_fmt { WIRE_JSON = 0, WIRE_PB = 1, WIRE_PB2 = 2 };
+#define WIRE_NFMT 3
 #define WIRE_HDR_MAX 14      /* longest server WebSocket frame header */
 
 /* The compressor side: one ZSTD_CCtx and, per format, the dictionary. */
@@ -26,9 +29,10 @@ typedef struct wire_enc {
     dbuf z;                  /* scratch: compressed payload */
 } wire_enc;
 
-/* File name of a format's dictionary: "danmaku-json.zdict" / "danmaku-pb.zdict". */
+/* File name of a format's dictionary: "danmaku-json.zdict", "danmaku-pb.zdict",
+ * "danmaku-pb2.zdict". */
 const char *wire_dict_name(int fmt);
-/* Creates the zstd context and loads both formats' dictionaries from
+/* Creates the zstd context and loads every format's dictionary from
  * dict_dir (NULL: none; a missing file: plain zstd for that format, dictID
  * 0). Returns 0, or -1 (logged) if a present dictionary cannot be loaded. */
 int wire_enc_init(wire_enc *w, const char *dict_dir, int level);
@@ -36,11 +40,14 @@ void wire_enc_free(wire_enc *w);
 
 /* Payloads, appended to out (uncompressed, unframed).
  * A batch of evs[0..n) (seq-ordered, n >= 1): JSON joins the events'
- * rendered objects, protobuf concatenates their stored bytes as
- * Batch.events inside Frame.batch (no re-encoding). */
+ * rendered objects, protobuf v1 concatenates their stored bytes as
+ * Batch.events inside Frame.batch (no re-encoding), v2 their compact bodies
+ * as Batch2.events inside Frame.batch2, each preceded by its seq_skip and
+ * dts_ms when not 0. */
 void wire_batch_payload(dbuf *out, int fmt, const char *room, const char *epoch,
                         evt *const *evs, size_t n);
-/* {"type":"reset",...} / Frame.reset. reason: "trimmed" | "epoch_changed". */
+/* {"type":"reset",...} / Frame.reset (both protobuf versions).
+ * reason: "trimmed" | "epoch_changed". */
 void wire_reset_payload(dbuf *out, int fmt, const char *room, const char *epoch,
                         uint64_t from_seq, const char *reason);
 /* {"type":"gap",...} / Frame.gap for seqs from..to (inclusive). */

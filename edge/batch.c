@@ -10,7 +10,7 @@ int batch_ctx_init(batch_ctx *c, const char *dict_dir, int level)
     dbuf_init(&c->out);
     if (wire_enc_init(&c->enc, dict_dir, level))
         return -1;
-    for (int f = 0; f < 2; f++) {
+    for (int f = 0; f < WIRE_NFMT; f++) {
         c->dict_id[f] = c->enc.dict_id[f];
         if (c->enc.dict[f].len)
             c->dict_bytes[f] = rbuf_from(c->enc.dict[f].data, c->enc.dict[f].len);
@@ -20,7 +20,7 @@ int batch_ctx_init(batch_ctx *c, const char *dict_dir, int level)
 
 void batch_ctx_free(batch_ctx *c)
 {
-    for (int f = 0; f < 2; f++) {
+    for (int f = 0; f < WIRE_NFMT; f++) {
         rbuf_unref(c->dict_bytes[f]);
         c->dict_bytes[f] = NULL;
     }

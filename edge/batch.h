@@ -1,6 +1,6 @@
 /* batch.h — the edge's frames: whole WebSocket frames (header included:
  * server frames are unmasked, so the same bytes go to every viewer) for a
- * batch, a reset or a gap, in one of four variants (json|pb x none|zstd),
+ * batch, a reset or a gap, in one of six variants (json|pb|pb v2 x none|zstd),
  * each encoded and compressed once by common/wire.h into an rbuf that callers
  * attach to many viewers by reference; plus the degraded form of a batch for
  * slow viewers. */
@@ -13,21 +13,20 @@
 #include "rbuf.h"
 #include "wire.h"
 
-enum { BATCH_JSON = WIRE_JSON, BATCH_PB = WIRE_PB };
-/* A variant index: fmt * 2 + zstd (0..3). */
+enum { BATCH_JSON = WIRE_JSON, BATCH_PB = WIRE_PB, BATCH_PB2 = WIRE_PB2 };
+/* A variant index: fmt * 2 + zstd (0..5). */
 #define BATCH_VARIANT(fmt, z) ((fmt) * 2 + (z))
-#define BATCH_NVARIANTS 4
+#define BATCH_NVARIANTS (WIRE_NFMT * 2)
 
 typedef struct batch_ctx {
     wire_enc enc;
-    unsigned dict_id[2];     /* the dictionaries' IDs (0: none) */
-    rbuf *dict_bytes[2];     /* raw dictionary file, served to clients */
+    unsigned dict_id[WIRE_NFMT];     /* the dictionaries' IDs (0: none) */
+    rbuf *dict_bytes[WIRE_NFMT];     /* raw dictionary file, served to clients */
     dbuf pay;                /* scratch: uncompressed payload */
     dbuf out;                /* scratch: several frames */
 } batch_ctx;
 
-/* Creates the encoder and loads danmaku-json.zdict / danmaku-pb.zdict
- * from dict_dir when present (missing files: plain zstd, dictID 0).
+/* Creates the encoder and loads danmaku-{json,pb,pb2}.zdict from dict_dir when present (missing files: plain zstd, dictID 0).
  * Returns 0, or -1 if a present dictionary cannot be loaded. */
 int batch_ctx_init(batch_ctx *c, const char *dict_dir, int level);
 void batch_ctx_free(batch_ctx *c);

@@ -235,7 +235,7 @@ def test_wire_size_says_what_it_measured(st):
     assert rc == 0, err
     assert "all videos" in err and "cidA(30)" in err and "cid130614(20)" in err and "50 messages" in err, err
     rows = [ln.split() for ln in out.splitlines()[1:]]
-    assert len(rows) == 24 and {r[0] for r in rows} >= {"json", "pb+zstd+dict", "json+zstd+dict"}, out
+    assert len(rows) == 36 and {r[0] for r in rows} >= {"json", "pb+zstd+dict", "pb2+zstd+dict", "json+zstd+dict"}, out
     assert all(float(r[2]) > 0 for r in rows), out
     rc, out, err = wire_size(st, corpus, "--heldout")
     assert rc == 0 and "held-out" in err and "cidA" not in err and "20 messages" in err, err
