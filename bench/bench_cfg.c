@@ -102,7 +102,8 @@ void cfg_usage(FILE *f)
 "  --viewers N           WebSocket viewers (default 100)\n"
 "  --rooms R             rooms (default 1)\n"
 "  --popularity P        uniform | zipf:S | hot:F (default uniform)\n"
-"  --format F            json | pb (default json)\n"
+"  --format F            json | pb | pb2 (default json); pb2 = format=pb&v=2, which\n"
+"                        carries no client_msg_id: delivery is checked, latency not\n"
 "  --compress C          none | zstd (default none)\n"
 "  --ramp N/s            connections per second (default 5000)\n"
 "  --rate EV/s           total published events per second (default 100; 0 = none)\n"
@@ -122,12 +123,17 @@ void cfg_usage(FILE *f)
 "  --dict-dir DIR        zstd dictionaries (default proto/zdict)\n"
 "  --seed N              schedule seed; --label TEXT; --quiet\n"
 "  --json FILE           full result as JSON;  --plot PREFIX  gnuplot PNGs\n"
-"other modes: --train-dict --corpus F --out-dir D\n"
+"other modes: --train-dict --corpus F --out-dir D [--dict-size BYTES (65536)]\n"
 "             --wire-size --corpus F [--heldout] [--dict-dir D] [--zstd-level L]\n"
 "               (every video of F, or only its held-out ones)\n"
 "             --frames FILE --format F --compress C [--dict-dir D] [--zstd-level L]\n"
 "               (the edge's frames for batches of events given as JSON lines)\n"
 "             --raw-baseline --conns N --frame-bytes B --duration S\n");
+}
+
+const char *cfg_format_name(int format)
+{
+    return format == 2 ? "pb2" : format == 1 ? "pb" : "json";
 }
 
 static int opt_num(const char *v, double lo, double hi, double *out)
@@ -150,7 +156,10 @@ static int parse_one(bench_cfg *c, const char *o, const char *v)
     if (!strcmp(o, "--rooms")) { if (opt_num(v, 1, 1e6, &d)) return -1; c->rooms = (size_t)d; return 0; }
     if (!strcmp(o, "--popularity")) { pop p; if (pop_init(&p, v, 2) < 0) return -1; pop_free(&p);
         snprintf(c->popularity, sizeof c->popularity, "%s", v); return 0; }
-    if (!strcmp(o, "--format")) { if (strcmp(v, "json") && strcmp(v, "pb")) return -1; c->format = !strcmp(v, "pb"); return 0; }
+    if (!strcmp(o, "--format")) {
+        c->format = !strcmp(v, "json") ? 0 : !strcmp(v, "pb") ? 1 : !strcmp(v, "pb2") ? 2 : -1;
+        return c->format < 0 ? -1 : 0;
+    }
     if (!strcmp(o, "--compress")) { if (strcmp(v, "none") && strcmp(v, "zstd")) return -1; c->compress = !strcmp(v, "zstd"); return 0; }
     if (!strcmp(o, "--ramp")) return opt_num(v, 1, 1e7, &c->ramp);
     if (!strcmp(o, "--rate")) return opt_num(v, 0, 1e7, &c->rate);

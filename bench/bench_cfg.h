@@ -18,7 +18,7 @@ typedef struct bench_cfg {
     int server_pids[BENCH_MAX_ADDRS]; size_t npids;
     size_t viewers, rooms;
     char popularity[64];
-    int format;                 /* 0 json, 1 pb */
+    int format;                 /* 0 json, 1 pb, 2 pb v2 (WIRE_*) */
     int compress;               /* 0 none, 1 zstd */
     double ramp;                /* connections per second (total) */
     double rate;                /* events per second (total) */
@@ -49,5 +49,7 @@ int cfg_mix(const char *s, double mix[3]);
 /* Viewer processes for cfg: max(procs, ceil(viewers / 15000)), >= 1. */
 size_t cfg_nprocs(const bench_cfg *c);
 void cfg_usage(FILE *f);
+/* "json" | "pb" | "pb2" for bench_cfg.format. */
+const char *cfg_format_name(int format);
 
 #endif

@@ -56,7 +56,7 @@ void report_summary(const bench_agg *a, FILE *f)
     const bench_cfg *c = a->cfg;
     const pub_stats *ps = a->pub;
     fprintf(f, "== danmaku-bench%s%s: %zu viewers / %zu rooms (%s), %s%s, %.0f ev/s for %.0f s (+%.0f s warmup), %zu procs\n",
-            c->label[0] ? " " : "", c->label, c->viewers, c->rooms, c->popularity, c->format ? "pb" : "json",
+            c->label[0] ? " " : "", c->label, c->viewers, c->rooms, c->popularity, cfg_format_name(c->format),
             c->compress ? "+zstd" : "", c->rate, c->duration, c->warmup, a->nprocs);
     fprintf(f, "connections: %zu open at end, peak %zu, %zu failed, %zu closed by server; connect p50 %.1f ms p99 %.1f ms max %.1f ms (ramp %.1f s)\n",
             a->connected, a->connected_peak, a->failed, a->closed, ms(hist_quantile(&a->conn, 0.5)),
@@ -141,7 +141,7 @@ static json_t *jconfig(const bench_cfg *c)
     json_t *o = json_pack("{s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:f,s:f,s:{s:f,s:f,s:f},s:s,s:f,s:f,s:f,s:s,s:I,s:i}",
         "edges", jaddrs(c->edges, c->nedges), "broadcasters", jaddrs(c->bcs, c->nbcs),
         "viewers", (json_int_t)c->viewers, "rooms", (json_int_t)c->rooms, "popularity", c->popularity,
-        "format", c->format ? "pb" : "json", "compress", c->compress ? "zstd" : "none",
+        "format", cfg_format_name(c->format), "compress", c->compress ? "zstd" : "none",
         "ramp_per_s", c->ramp, "rate", c->rate,
         "mix", "comments", c->mix[0], "gifts", c->mix[1], "likes", c->mix[2],
         "arrivals", c->arrivals ? "poisson" : "constant", "duration_s", c->duration,

@@ -10,6 +10,7 @@
 #include "bench_raw.h"
 #include "bench_run.h"
 #include "log.h"
+#include "wire.h"
 
 #define DEFAULT_CORPUS "../shared/data/danmaku/bilibili_video_danmaku.jsonl"
 
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
     const char *corpus_path = opt_val(argc, argv, "--corpus", DEFAULT_CORPUS);
     if (has_flag(argc, argv, "--train-dict"))
         return run_train(corpus_path, opt_val(argc, argv, "--out-dir", "proto/zdict"),
-                         (size_t)atol(opt_val(argc, argv, "--dict-size", "16384")));
+                         (size_t)atol(opt_val(argc, argv, "--dict-size", "65536")));
     if (has_flag(argc, argv, "--wire-size")) {
         wire_opts o = { opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR),
                         atoi(opt_val(argc, argv, "--zstd-level", "3")),
@@ -89,7 +90,8 @@ int main(int argc, char **argv)
         const char *path = opt_val(argc, argv, "--frames", "-");
         FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
         if (!in) { fprintf(stderr, "danmaku-bench: cannot open %s\n", path); return 2; }
-        int rc = bframes_run(in, stdout, !strcmp(opt_val(argc, argv, "--format", "json"), "pb"),
+        const char *fmt = opt_val(argc, argv, "--format", "json");
+        int rc = bframes_run(in, stdout, !strcmp(fmt, "pb2") ? WIRE_PB2 : !strcmp(fmt, "pb") ? WIRE_PB : WIRE_JSON,
                              !strcmp(opt_val(argc, argv, "--compress", "none"), "zstd"),
                              opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR),
                              atoi(opt_val(argc, argv, "--zstd-level", "3")), stderr);

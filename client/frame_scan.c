@@ -185,6 +185,42 @@ static int pb_batch(const uint8_t *p, const uint8_t *end, const char *prefix, sc
     return 0;
 }
 
+/* v2 CompactEvent: seq and ts_ms from the previous event's (prev) plus the
+ * deltas; no client_msg_id, so send_us stays -1. */
+static int pb2_event(const uint8_t *p, const uint8_t *end, const scan_ev *prev, scan_ev *ev)
+{
+    uint64_t skip = 0, dts = 0;
+    while (p < end) {
+        uint32_t num; uint64_t v = 0; const uint8_t *d = NULL; size_t dl = 0;
+        if (pb_field(&p, end, &num, &v, &d, &dl) < 0) return -1;
+        if (num == 1) skip = v;
+        else if (num == 2) dts = v;
+        else if (num == 11) ev->kind = SK_GIFT;
+        else if (num == 12) ev->kind = SK_LIKE;
+    }
+    ev->seq = prev->seq + 1 + skip;
+    ev->ts_ms = prev->ts_ms + (int64_t)((dts >> 1) ^ (~(dts & 1) + 1));
+    return 0;
+}
+
+static int pb2_batch(const uint8_t *p, const uint8_t *end, scan_frame *out)
+{
+    scan_ev prev = { 0, -1, 0, 0 };
+    while (p < end) {
+        uint32_t num; uint64_t v = 0; const uint8_t *d = NULL; size_t dl = 0;
+        if (pb_field(&p, end, &num, &v, &d, &dl) < 0) return -1;
+        if (num == 3) { out->from = v; prev.seq = v - 1; }
+        else if (num == 4) prev.ts_ms = (int64_t)v;
+        else if (num == 5 && d) {
+            scan_ev *e = push_ev(out);
+            if (pb2_event(d, d + dl, &prev, e) < 0) return -1;
+            prev = *e;
+        }
+    }
+    out->to = out->nev ? out->ev[out->nev - 1].seq : out->from;
+    return 0;
+}
+
 static int pb_range(const uint8_t *p, const uint8_t *end, scan_frame *out)
 {
     while (p < end) {
@@ -206,6 +242,7 @@ int scan_pb(const uint8_t *p, size_t n, const char *prefix, scan_frame *out)
         if (num == 1) { out->type = SCAN_BATCH; if (pb_batch(d, d + dl, prefix, out) < 0) return -1; }
         else if (num == 2) { out->type = SCAN_RESET; if (pb_range(d, d + dl, out) < 0) return -1; }
         else if (num == 3) { out->type = SCAN_GAP; if (pb_range(d, d + dl, out) < 0) return -1; }
+        else if (num == 4) { out->type = SCAN_BATCH; if (pb2_batch(d, d + dl, out) < 0) return -1; }
     }
     return 0;
 }
@@ -240,7 +277,8 @@ scan_ctx *scan_ctx_new(int format, const char *dict_dir, const char *prefix, siz
     c->slots = xcalloc(c->nslots, sizeof *c->slots);
     if (dict_dir) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dict_dir, format ? "pb" : "json");
+        snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dict_dir,
+                 format == 2 ? "pb2" : format ? "pb" : "json");
         zdec_add_file(&c->z, path);
     }
     return c;

@@ -171,7 +171,11 @@ static int check_roundtrip(int fmt, int zstd, int with_dict)
                      && b->from_seq == 101 + start && b->to_seq == 101 + start + n - 1 && b->n_events == n;
                 for (size_t i = 0; ok && i < n; i++) {
                     Danmaku__Event *want = danmaku__event__unpack(NULL, raw_len[start + i], raw[start + i]);
+                    char *cmid = want->client_msg_id;
+                    if (fmt == BATCH_PB2)      /* v2 does not carry client_msg_id */
+                        want->client_msg_id = NULL;
                     ok = same_event(b->events[i], want);
+                    want->client_msg_id = cmid;
                     if (!ok)
                         fprintf(stderr, "  event %zu differs (fmt %d zstd %d dict %d)\n", start + i, fmt, zstd, with_dict);
                     danmaku__event__free_unpacked(want, NULL);
@@ -189,14 +193,14 @@ static int check_roundtrip(int fmt, int zstd, int with_dict)
 
 static void test_roundtrip_plain(void)
 {
-    for (int fmt = 0; fmt < 2; fmt++)
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++)
         for (int z = 0; z < 2; z++)
             T_ASSERT(check_roundtrip(fmt, z, 0));
 }
 
 static void test_roundtrip_dictionary(void)
 {
-    for (int fmt = 0; fmt < 2; fmt++)
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++)
         T_ASSERT(check_roundtrip(fmt, 1, 1));
 }
 
@@ -261,7 +265,7 @@ static void test_reset_and_gap_frames(void)
     T_ASSERT(batch_ctx_init(&c, NULL, 3) == 0);
     frame_dec d;
     frame_dec_init(&d);
-    for (int fmt = 0; fmt < 2; fmt++)
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++)
         for (int z = 0; z < 2; z++) {
             rbuf *r = batch_reset_frame(&c, fmt, z, "rm", "abcd", 77, "trimmed");
             size_t n;
@@ -336,6 +340,59 @@ static void test_degraded_frames(void)
     batch_ctx_free(&c);
 }
 
+/* v2: seqs and times are delta-coded (a batch with holes and a clock going
+ * back decodes to the very seqs and ts_ms), default body fields and
+ * client_msg_id are not sent, and the payload is smaller than v1's. */
+static void test_v2_deltas_and_size(void)
+{
+    evt *pick[5] = { evs[3], evs[4], evs[9], evs[10], evs[40] };
+    int64_t ts[5] = { 1700000000000LL, 1699999999990LL, 1700000000500LL, 1700000000500LL, 1700000360000LL };
+    for (int i = 0; i < 5; i++)
+        pick[i]->ts_ms = ts[i];
+    dbuf v1, v2;
+    dbuf_init(&v1); dbuf_init(&v2);
+    wire_batch_payload(&v1, BATCH_PB, "r1", "9f2c0011aabbccdd", evs, N);
+    wire_batch_payload(&v2, BATCH_PB2, "r1", "9f2c0011aabbccdd", evs, N);
+    T_ASSERT(v2.len * 10 < v1.len * 9);
+    dbuf_reset(&v2);
+    wire_batch_payload(&v2, BATCH_PB2, "r1", "9f2c0011aabbccdd", pick, 5);
+    frame_dec d;
+    frame_dec_init(&d);
+    char err[200];
+    Danmaku__Frame *f = frame_dec_decode(&d, DM_FMT_PB2, 0, (uint8_t *)v2.data, v2.len, err, sizeof err);
+    T_ASSERT(f && f->msg_case == DANMAKU__FRAME__MSG_BATCH && f->batch->n_events == 5);
+    T_EQ_U64(f->batch->from_seq, pick[0]->seq);
+    T_EQ_U64(f->batch->to_seq, pick[4]->seq);
+    for (int i = 0; i < 5; i++) {
+        T_EQ_U64(f->batch->events[i]->seq, pick[i]->seq);
+        T_EQ_INT(f->batch->events[i]->ts_ms, ts[i]);
+        T_ASSERT(f->batch->events[i]->client_msg_id == NULL);
+    }
+    frame_dec_release(f);
+    /* a plain comment: no seq, ts_ms, color/mode/size defaults on the wire */
+    Danmaku__Event ev = DANMAKU__EVENT__INIT;
+    Danmaku__Comment c = DANMAKU__COMMENT__INIT;
+    ev.user_id = "u";
+    ev.nick = "n";
+    ev.client_msg_id = "cm";
+    ev.body_case = DANMAKU__EVENT__BODY_COMMENT;
+    ev.comment = &c;
+    c.text = "hi";
+    c.has_color = c.has_mode = c.has_size = 1;
+    c.color = 16777215;
+    c.size = 25;
+    dbuf one;
+    dbuf_init(&one);
+    evt_render_compact(&one, &ev);
+    static const uint8_t want[] = { 0x1a, 1, 'u', 0x22, 1, 'n', 0x52, 4, 0x0a, 2, 'h', 'i' };
+    T_EQ_INT(one.len, sizeof want);
+    T_EQ_MEM(one.data, want, sizeof want);
+    for (int i = 0; i < 5; i++)
+        pick[i]->ts_ms = 1700000000000LL + (i == 0 ? 3 : i == 1 ? 4 : i == 2 ? 9 : i == 3 ? 10 : 40);
+    dbuf_free(&one); dbuf_free(&v1); dbuf_free(&v2);
+    frame_dec_free(&d);
+}
+
 static void test_undecodable_bytes(void)
 {
     static const uint8_t junk[] = {0xff, 0xff, 0xff};
@@ -352,7 +409,7 @@ static int train_dicts(void)
     snprintf(dict_dir, sizeof dict_dir, "/tmp/dm-test-batch-XXXXXX");
     if (!mkdtemp(dict_dir))
         return -1;
-    for (int fmt = 0; fmt < 2; fmt++) {
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++) {
         dbuf all;
         dbuf_init(&all);
         size_t sizes[400];
@@ -367,7 +424,7 @@ static int train_dicts(void)
         if (ZDICT_isError(dn))
             return -1;
         char path[128];
-        snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dict_dir, fmt ? "pb" : "json");
+        snprintf(path, sizeof path, "%s/%s", dict_dir, wire_dict_name(fmt));
         FILE *f = fopen(path, "wb");
         if (!f || fwrite(dict, 1, dn, f) != dn)
             return -1;
@@ -379,8 +436,8 @@ static int train_dicts(void)
 static void cleanup_dicts(void)
 {
     char path[128];
-    for (int fmt = 0; fmt < 2; fmt++) {
-        snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dict_dir, fmt ? "pb" : "json");
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++) {
+        snprintf(path, sizeof path, "%s/%s", dict_dir, wire_dict_name(fmt));
         unlink(path);
     }
     rmdir(dict_dir);
@@ -402,6 +459,7 @@ int main(void)
     T_RUN(test_reset_and_gap_frames);
     T_RUN(test_degraded_frames);
     T_RUN(test_undecodable_bytes);
+    T_RUN(test_v2_deltas_and_size);
     cleanup_dicts();
     for (int i = 0; i < N; i++) {
         evt_unref(evs[i]);

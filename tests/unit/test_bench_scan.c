@@ -99,6 +99,27 @@ static void test_pb_batch(void)
     scan_frame_free(&f); dbuf_free(&b);
 }
 
+/* v2 (Frame.batch2): seqs with a hole and ts_ms going back come out of the
+ * deltas; no client_msg_id, so no send time. */
+static void test_pb2_batch(void)
+{
+    bev e[8]; size_t n = make(e, 8);
+    e[5].seq += 7; e[6].seq += 7; e[7].seq += 9;
+    e[3].ts_ms -= 5000;
+    dbuf b; dbuf_init(&b);
+    batch(&b, 2, "r1", "0123456789abcdef", e, n);
+    scan_frame f = { 0 };
+    T_EQ_INT(scan_pb((uint8_t *)b.data, b.len, PREFIX, &f), 0);
+    T_ASSERT(f.type == SCAN_BATCH && f.nev == n && f.from == e[0].seq && f.to == e[n - 1].seq);
+    for (size_t i = 0; i < n; i++) {
+        T_EQ_U64(f.ev[i].seq, e[i].seq);
+        T_EQ_INT(f.ev[i].ts_ms, e[i].ts_ms);
+        T_EQ_INT(f.ev[i].kind, e[i].kind);
+        T_EQ_INT(f.ev[i].send_us, -1);
+    }
+    scan_frame_free(&f); dbuf_free(&b);
+}
+
 static void test_gap_reset(void)
 {
     scan_frame f = { 0 };
@@ -190,6 +211,7 @@ int main(void)
 {
     T_RUN(test_json_batch);
     T_RUN(test_pb_batch);
+    T_RUN(test_pb2_batch);
     T_RUN(test_gap_reset);
     T_RUN(test_zstd_json_dict);
     T_RUN(test_zstd_pb_dict);

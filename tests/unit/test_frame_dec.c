@@ -445,6 +445,40 @@ static void test_bad_pb(void)
     dbuf_free(&p);
 }
 
+/* v2 Frame.batch2 that cannot be expanded fails cleanly: no events, no
+ * from_seq, a seq_skip that wraps. */
+static void test_bad_batch2(void)
+{
+    frame_dec d;
+    frame_dec_init(&d);
+    char err[200];
+    Danmaku__CompactEvent ce = DANMAKU__COMPACT_EVENT__INIT, *cep = &ce;
+    Danmaku__Batch2 b = DANMAKU__BATCH2__INIT;
+    Danmaku__Frame f = DANMAKU__FRAME__INIT;
+    f.msg_case = DANMAKU__FRAME__MSG_BATCH2;
+    f.batch2 = &b;
+    dbuf p;
+    dbuf_init(&p);
+    for (int k = 0; k < 3; k++) {
+        b.has_from_seq = k > 0;
+        b.from_seq = 5;
+        b.n_events = k > 1 ? 1 : 0;
+        b.events = &cep;
+        ce.has_seq_skip = 1;
+        ce.seq_skip = UINT64_MAX - 2;
+        pack_frame(&f, &p);
+        T_ASSERT(dec_g(&d, DM_FMT_PB2, 0, p.data, p.len, err, sizeof err) == NULL);
+        T_ASSERT(strstr(err, "batch2") != NULL);
+    }
+    ce.seq_skip = 2;                                   /* seq 5 + 2 = 7 */
+    pack_frame(&f, &p);
+    Danmaku__Frame *ok = dec_g(&d, DM_FMT_PB2, 0, p.data, p.len, err, sizeof err);
+    T_ASSERT(ok && ok->batch->n_events == 1 && ok->batch->events[0]->seq == 7 && ok->batch->to_seq == 7);
+    frame_dec_release(ok);
+    dbuf_free(&p);
+    frame_dec_free(&d);
+}
+
 /* The dictionaries shipped in proto/zdict (when present) load. */
 static void test_load_dict_files(void)
 {
@@ -473,6 +507,7 @@ int main(void)
     T_RUN(test_zstd_stream_and_truncation);
     T_RUN(test_bad_json);
     T_RUN(test_bad_pb);
+    T_RUN(test_bad_batch2);
     T_RUN(test_load_dict_files);
     return T_DONE();
 }
