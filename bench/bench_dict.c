@@ -257,7 +257,7 @@ int bwire_measure(const corpus *c, const wire_opts *o, wire_row *rows, size_t ma
         return -1;
     }
     for (int f = 0; f < WIRE_NFMT; f++)
-        if (!wr.be.enc.cdict[f])
+        if (!wr.be.enc.cdict[f][0])
             fprintf(log, "wire-size: warning: no %s in %s (+zstd+dict is plain zstd)\n",
                     wire_dict_name(f), o->dict_dir);
     wire_enc_init(&wr.plain, NULL, o->zlevel);

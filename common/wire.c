@@ -23,22 +23,25 @@ const char *wire_dict_name(int fmt)
                             : "danmaku-pb2.zdict";
 }
 
-static int load_dict(wire_enc *w, int fmt, const char *dir)
+/* Loads dir/name into slot k of format fmt: 0 (also when the file does not
+ * exist: the slot stays empty) or -1 (logged). */
+static int load_dict(wire_enc *w, int fmt, int k, const char *dir)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, wire_dict_name(fmt));
-    dbuf *d = &w->dict[fmt];
+    snprintf(path, sizeof path, "%s%s/%s", dir, k ? "/" WIRE_PREV_DIR : "", wire_dict_name(fmt));
+    dbuf *d = &w->dict[fmt][k];
     if (dbuf_append_file(d, path) < 0 && errno == ENOENT) {
         dbuf_reset(d);
         return 0;
     }
-    w->cdict[fmt] = d->len ? ZSTD_createCDict(d->data, d->len, w->level) : NULL;
-    if (!w->cdict[fmt]) {
+    w->cdict[fmt][k] = d->len ? ZSTD_createCDict(d->data, d->len, w->level) : NULL;
+    if (!w->cdict[fmt][k]) {
         LOGE("wire", "cannot load zstd dictionary %s", path);
         return -1;
     }
-    w->dict_id[fmt] = ZSTD_getDictID_fromCDict(w->cdict[fmt]);
-    LOGI("wire", "zstd dictionary %s: %zu bytes, id %u", path, d->len, w->dict_id[fmt]);
+    w->dict_id[fmt][k] = ZSTD_getDictID_fromCDict(w->cdict[fmt][k]);
+    LOGI("wire", "zstd dictionary %s: %zu bytes, id %u%s", path, d->len, w->dict_id[fmt][k],
+         k ? " (previous)" : "");
     return 0;
 }
 
@@ -50,26 +53,37 @@ int wire_enc_init(wire_enc *w, const char *dict_dir, int level)
     if (!w->cctx)
         abort();
     for (int f = 0; f < WIRE_NFMT; f++)
-        dbuf_init(&w->dict[f]);
+        for (int k = 0; k < WIRE_NDICT; k++)
+            dbuf_init(&w->dict[f][k]);
     dbuf_init(&w->z);
     for (int f = 0; dict_dir && f < WIRE_NFMT; f++)
-        if (load_dict(w, f, dict_dir)) {
-            wire_enc_free(w);
-            return -1;
-        }
+        for (int k = 0; k < WIRE_NDICT; k++)
+            if (load_dict(w, f, k, dict_dir)) {
+                wire_enc_free(w);
+                return -1;
+            }
     return 0;
 }
 
 void wire_enc_free(wire_enc *w)
 {
-    for (int f = 0; f < WIRE_NFMT; f++) {
-        ZSTD_freeCDict(w->cdict[f]);
-        w->cdict[f] = NULL;
-        dbuf_free(&w->dict[f]);
-    }
+    for (int f = 0; f < WIRE_NFMT; f++)
+        for (int k = 0; k < WIRE_NDICT; k++) {
+            ZSTD_freeCDict(w->cdict[f][k]);
+            w->cdict[f][k] = NULL;
+            dbuf_free(&w->dict[f][k]);
+        }
     ZSTD_freeCCtx(w->cctx);
     w->cctx = NULL;
     dbuf_free(&w->z);
+}
+
+int wire_dict_slot(const wire_enc *w, int fmt, unsigned id)
+{
+    for (int k = 0; id && k < WIRE_NDICT; k++)
+        if (w->cdict[fmt][k] && w->dict_id[fmt][k] == id)
+            return k;
+    return -1;
 }
 
 /* ---- JSON --------------------------------------------------------------- */
@@ -267,15 +281,16 @@ void wire_gap_payload(dbuf *b, int fmt, const char *room, uint64_t from, uint64_
 
 /* ---- compression and framing --------------------------------------------- */
 
-/* Compresses p[0..n) into w->z with the format's dictionary, if any. */
-static size_t compress(wire_enc *w, int fmt, const void *p, size_t n)
+/* Compresses p[0..n) into w->z with the format's dictionary in slot k (the
+ * current one when slot k is empty; none when there is no current one). */
+static size_t compress(wire_enc *w, int fmt, int k, const void *p, size_t n)
 {
     size_t cap = ZSTD_compressBound(n);
     dbuf_reset(&w->z);
     dbuf_reserve(&w->z, cap);
-    size_t r = w->cdict[fmt]
-        ? ZSTD_compress_usingCDict(w->cctx, w->z.data, cap, p, n, w->cdict[fmt])
-        : ZSTD_compressCCtx(w->cctx, w->z.data, cap, p, n, w->level);
+    void *cd = w->cdict[fmt][k] ? w->cdict[fmt][k] : w->cdict[fmt][0];
+    size_t r = cd ? ZSTD_compress_usingCDict(w->cctx, w->z.data, cap, p, n, cd)
+                  : ZSTD_compressCCtx(w->cctx, w->z.data, cap, p, n, w->level);
     if (ZSTD_isError(r)) {   /* cannot happen with a compressBound buffer */
         LOGE("wire", "zstd: %s", ZSTD_getErrorName(r));
         abort();
@@ -288,7 +303,7 @@ size_t wire_seal(wire_enc *w, int fmt, int zstd, const void *p, size_t n,
                  uint8_t hdr[WIRE_HDR_MAX], const void **body, size_t *body_len)
 {
     if (zstd) {
-        *body_len = compress(w, fmt, p, n);
+        *body_len = compress(w, fmt, zstd > WIRE_NDICT ? 0 : zstd - 1, p, n);
         *body = w->z.data;
     } else {
         *body_len = n;

@@ -11,17 +11,38 @@ int batch_ctx_init(batch_ctx *c, const char *dict_dir, int level)
     if (wire_enc_init(&c->enc, dict_dir, level))
         return -1;
     for (int f = 0; f < WIRE_NFMT; f++) {
-        c->dict_id[f] = c->enc.dict_id[f];
-        if (c->enc.dict[f].len)
-            c->dict_bytes[f] = rbuf_from(c->enc.dict[f].data, c->enc.dict[f].len);
+        c->dict_id[f] = c->enc.dict_id[f][0];
+        for (int k = 0; k < WIRE_NDICT; k++)
+            if (c->enc.dict[f][k].len)
+                c->dict_slot[f][k] = rbuf_from(c->enc.dict[f][k].data, c->enc.dict[f][k].len);
+        c->dict_bytes[f] = c->dict_slot[f][0];
     }
     return 0;
+}
+
+int batch_zstd_for(const batch_ctx *c, int fmt, unsigned want)
+{
+    int k = wire_dict_slot(&c->enc, fmt, want);
+    return 1 + (k < 0 ? 0 : k);
+}
+
+rbuf *batch_dict_by_id(const batch_ctx *c, unsigned id)
+{
+    for (int f = 0; f < WIRE_NFMT; f++) {
+        int k = wire_dict_slot(&c->enc, f, id);
+        if (k >= 0)
+            return c->dict_slot[f][k];
+    }
+    return NULL;
 }
 
 void batch_ctx_free(batch_ctx *c)
 {
     for (int f = 0; f < WIRE_NFMT; f++) {
-        rbuf_unref(c->dict_bytes[f]);
+        for (int k = 0; k < WIRE_NDICT; k++) {
+            rbuf_unref(c->dict_slot[f][k]);
+            c->dict_slot[f][k] = NULL;
+        }
         c->dict_bytes[f] = NULL;
     }
     wire_enc_free(&c->enc);

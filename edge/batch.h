@@ -1,6 +1,7 @@
 /* batch.h — the edge's frames: whole WebSocket frames (header included:
  * server frames are unmasked, so the same bytes go to every viewer) for a
- * batch, a reset or a gap, in one of six variants (json|pb|pb v2 x none|zstd),
+ * batch, a reset or a gap, in one of the variants (json|pb|pb v2 x none|
+ * zstd with the current dictionary|zstd with the previous one),
  * each encoded and compressed once by common/wire.h into an rbuf that callers
  * attach to many viewers by reference; plus the degraded form of a batch for
  * slow viewers. */
@@ -14,14 +15,17 @@
 #include "wire.h"
 
 enum { BATCH_JSON = WIRE_JSON, BATCH_PB = WIRE_PB, BATCH_PB2 = WIRE_PB2 };
-/* A variant index: fmt * 2 + zstd (0..5). */
-#define BATCH_VARIANT(fmt, z) ((fmt) * 2 + (z))
-#define BATCH_NVARIANTS (WIRE_NFMT * 2)
+/* zstd values: 0 none, 1 + k the dictionary in slot k (common/wire.h). */
+#define BATCH_NZ (1 + WIRE_NDICT)
+/* A variant index: fmt * BATCH_NZ + zstd. */
+#define BATCH_VARIANT(fmt, z) ((fmt) * BATCH_NZ + (z))
+#define BATCH_NVARIANTS (WIRE_NFMT * BATCH_NZ)
 
 typedef struct batch_ctx {
     wire_enc enc;
-    unsigned dict_id[WIRE_NFMT];     /* the dictionaries' IDs (0: none) */
-    rbuf *dict_bytes[WIRE_NFMT];     /* raw dictionary file, served to clients */
+    unsigned dict_id[WIRE_NFMT];     /* the current dictionaries' IDs (0: none) */
+    rbuf *dict_bytes[WIRE_NFMT];     /* the current raw dictionary files, served to clients */
+    rbuf *dict_slot[WIRE_NFMT][WIRE_NDICT];   /* every slot's file (NULL: empty) */
     dbuf pay;                /* scratch: uncompressed payload */
     dbuf out;                /* scratch: several frames */
 } batch_ctx;
@@ -30,6 +34,13 @@ typedef struct batch_ctx {
  * Returns 0, or -1 if a present dictionary cannot be loaded. */
 int batch_ctx_init(batch_ctx *c, const char *dict_dir, int level);
 void batch_ctx_free(batch_ctx *c);
+
+/* The zstd value for a viewer of format fmt that has the dictionary with ID
+ * want (?zdict=ID; 0: none): 1 + its slot when this edge holds it, else 1
+ * (the current dictionary, which the viewer then fetches). */
+int batch_zstd_for(const batch_ctx *c, int fmt, unsigned want);
+/* The dictionary file with this ID (any format, any slot), or NULL. */
+rbuf *batch_dict_by_id(const batch_ctx *c, unsigned id);
 
 /* One batch frame holding evs[0..n) (seq-ordered, n >= 1). refs = 1. */
 rbuf *batch_frame(batch_ctx *c, int fmt, int zstd, const char *room, const char *epoch,

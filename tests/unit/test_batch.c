@@ -393,6 +393,74 @@ static void test_v2_deltas_and_size(void)
     frame_dec_free(&d);
 }
 
+/* Dictionary rollover: with the new dictionaries in dict_dir and the old ones
+ * in dict_dir/previous, a viewer that names the old ID gets frames under the
+ * old dictionary (which a client holding only that one decodes), everyone
+ * else the new one; both files are served by ID. */
+static void test_previous_dictionary(void)
+{
+    char dir2[64], prev[128], path[256], old[256];
+    snprintf(dir2, sizeof dir2, "/tmp/dm-test-batch2-XXXXXX");
+    T_ASSERT(mkdtemp(dir2) != NULL);
+    snprintf(prev, sizeof prev, "%s/previous", dir2);
+    T_ASSERT(mkdir(prev, 0755) == 0);
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++) {       /* old = the trained test dicts */
+        snprintf(old, sizeof old, "%s/%s", dict_dir, wire_dict_name(fmt));
+        snprintf(path, sizeof path, "%s/%s", prev, wire_dict_name(fmt));
+        T_ASSERT(link(old, path) == 0);
+        dbuf all;                                     /* new: other samples, other ID */
+        dbuf_init(&all);
+        size_t sizes[300];
+        for (int s = 0; s < 300; s++) {
+            size_t before = all.len, n = 2 + (size_t)s % 5, start = (size_t)(s * 11) % (N - 8);
+            wire_batch_payload(&all, fmt, "room_2", "0000111122223333", evs + start, n);
+            sizes[s] = all.len - before;
+        }
+        char dict[3000];
+        size_t dn = ZDICT_trainFromBuffer(dict, sizeof dict, all.data, sizes, 300);
+        dbuf_free(&all);
+        T_ASSERT(!ZDICT_isError(dn));
+        snprintf(path, sizeof path, "%s/%s", dir2, wire_dict_name(fmt));
+        FILE *f = fopen(path, "wb");
+        T_ASSERT(f && fwrite(dict, 1, dn, f) == dn && fclose(f) == 0);
+    }
+    batch_ctx c;
+    T_ASSERT(batch_ctx_init(&c, dir2, 3) == 0);
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++) {
+        unsigned now = c.dict_id[fmt], was = c.enc.dict_id[fmt][1];
+        T_ASSERT(now && was && now != was);
+        T_EQ_INT(batch_zstd_for(&c, fmt, was), 2);
+        T_EQ_INT(batch_zstd_for(&c, fmt, now), 1);
+        T_EQ_INT(batch_zstd_for(&c, fmt, 12345), 1);
+        T_EQ_INT(batch_zstd_for(&c, fmt, 0), 1);
+        T_ASSERT(batch_dict_by_id(&c, was) == c.dict_slot[fmt][1] && batch_dict_by_id(&c, now) == c.dict_bytes[fmt]);
+        frame_dec d;                                  /* a client that cached the old one only */
+        frame_dec_init(&d);
+        rbuf *od = batch_dict_by_id(&c, was);
+        T_EQ_INT(frame_dec_set_dict(&d, fmt, od->data, od->len), 0);
+        for (int z = 1; z <= 2; z++) {
+            rbuf *r = batch_frame(&c, fmt, z, "room_1", "9f2c0011aabbccdd", evs, 10);
+            size_t plen;
+            const uint8_t *p = unframe(r, WS_OP_BINARY, &plen);
+            T_ASSERT(p && ZSTD_getDictID_fromFrame(p, plen) == (z == 2 ? was : now));
+            char err[200];
+            Danmaku__Frame *fr = frame_dec_decode(&d, fmt, 1, p, plen, err, sizeof err);
+            T_ASSERT(z == 2 ? fr && fr->batch->n_events == 10 : fr == NULL);
+            frame_dec_release(fr);
+            rbuf_unref(r);
+        }
+        frame_dec_free(&d);
+        snprintf(path, sizeof path, "%s/%s", prev, wire_dict_name(fmt));
+        unlink(path);
+        snprintf(path, sizeof path, "%s/%s", dir2, wire_dict_name(fmt));
+        unlink(path);
+    }
+    T_ASSERT(batch_dict_by_id(&c, 0) == NULL && batch_dict_by_id(&c, 12345) == NULL);
+    batch_ctx_free(&c);
+    rmdir(prev);
+    rmdir(dir2);
+}
+
 static void test_undecodable_bytes(void)
 {
     static const uint8_t junk[] = {0xff, 0xff, 0xff};
@@ -456,6 +524,7 @@ int main(void)
     T_RUN(test_roundtrip_plain);
     T_RUN(test_dictionary_trained);
     T_RUN(test_roundtrip_dictionary);
+    T_RUN(test_previous_dictionary);
     T_RUN(test_reset_and_gap_frames);
     T_RUN(test_degraded_frames);
     T_RUN(test_undecodable_bytes);
