@@ -1,7 +1,9 @@
 /* batch.c — the edge's frames as rbufs: the payload and the frame come from
  * common/wire.c, copied once into a shared block. */
 #include "batch.h"
+#include <stdlib.h>
 #include <string.h>
+#include "http.h"
 
 int batch_ctx_init(batch_ctx *c, const char *dict_dir, int level)
 {
@@ -48,6 +50,65 @@ void batch_ctx_free(batch_ctx *c)
     wire_enc_free(&c->enc);
     dbuf_free(&c->pay);
     dbuf_free(&c->out);
+}
+
+/* Query parameter name as one of opts (index), def when absent; -1 if
+ * present with another value. */
+static int query_word(const char *q, size_t ql, const char *name, const char *const *opts, int def)
+{
+    char b[16];
+    ssize_t n = http_query_param(q, ql, name, b, sizeof b);
+    if (n == -1)
+        return def;
+    for (int i = 0; n >= 0 && opts[i]; i++)
+        if (!strcmp(b, opts[i]))
+            return i;
+    return -1;
+}
+
+/* format (+ v) as a wire format, or -1. */
+static int query_format(const char *q, size_t ql)
+{
+    static const char *const fmts[] = { "json", "pb", NULL }, *const vers[] = { "1", "2", NULL };
+    int f = query_word(q, ql, "format", fmts, 0), v = query_word(q, ql, "v", vers, 0) + 1;
+    if (f < 0 || v < 1)
+        return -1;
+    return f == WIRE_PB && v == 2 ? WIRE_PB2 : f;
+}
+
+/* A decimal dictionary ID parameter: 0 when absent, -1 if malformed. */
+static long long query_id(const char *q, size_t ql, const char *name)
+{
+    char b[16], *end;
+    ssize_t n = http_query_param(q, ql, name, b, sizeof b);
+    if (n == -1)
+        return 0;
+    if (n <= 0 || b[0] < '0' || b[0] > '9')
+        return -1;
+    unsigned long long id = strtoull(b, &end, 10);
+    return *end || id > 0xffffffffull ? -1 : (long long)id;
+}
+
+int batch_query_variant(const batch_ctx *c, const char *q, size_t ql, int *fmt, int *zstd)
+{
+    static const char *const comp[] = { "none", "zstd", NULL };
+    int f = query_format(q, ql), z = query_word(q, ql, "compress", comp, 0);
+    long long id = query_id(q, ql, "zdict");
+    if (f < 0 || z < 0 || id < 0)
+        return -1;
+    *fmt = f;
+    *zstd = z ? batch_zstd_for(c, f, (unsigned)id) : 0;
+    return 0;
+}
+
+rbuf *batch_query_dict(const batch_ctx *c, const char *q, size_t ql, int *bad)
+{
+    long long id = query_id(q, ql, "id");
+    int f = query_format(q, ql);
+    *bad = id < 0 || f < 0;
+    if (*bad)
+        return NULL;
+    return id ? batch_dict_by_id(c, (unsigned)id) : c->dict_bytes[f];
 }
 
 /* Frames c->pay (after compression) into a fresh rbuf. */

@@ -42,6 +42,17 @@ int batch_zstd_for(const batch_ctx *c, int fmt, unsigned want);
 /* The dictionary file with this ID (any format, any slot), or NULL. */
 rbuf *batch_dict_by_id(const batch_ctx *c, unsigned id);
 
+/* Reads a viewer's format=json|pb (default json), v=1|2 (default 1; 2 only
+ * changes pb), compress=none|zstd (default none) and zdict=ID (the
+ * dictionary it holds, decimal) from the URL query q[0..ql) into *fmt and
+ * *zstd (a variant's zstd value, see batch_zstd_for). Returns 0, or -1 if a
+ * value is not one of those. */
+int batch_query_variant(const batch_ctx *c, const char *q, size_t ql, int *fmt, int *zstd);
+/* The dictionary a GET /v1/zstd-dict query names: id=ID (any format, any
+ * slot), else format=json|pb&v=1|2 (the current one). NULL when there is
+ * none; *bad = 1 when the query is malformed (then NULL too). */
+rbuf *batch_query_dict(const batch_ctx *c, const char *q, size_t ql, int *bad);
+
 /* One batch frame holding evs[0..n) (seq-ordered, n >= 1). refs = 1. */
 rbuf *batch_frame(batch_ctx *c, int fmt, int zstd, const char *room, const char *epoch,
                   evt *const *evs, size_t n);

@@ -456,6 +456,26 @@ static void test_previous_dictionary(void)
         unlink(path);
     }
     T_ASSERT(batch_dict_by_id(&c, 0) == NULL && batch_dict_by_id(&c, 12345) == NULL);
+    /* the query forms the edge reads */
+    char q[128];
+    int fmt, z, bad;
+    unsigned was = c.enc.dict_id[BATCH_PB2][1];
+    snprintf(q, sizeof q, "format=pb&v=2&compress=zstd&zdict=%u", was);
+    T_ASSERT(batch_query_variant(&c, q, strlen(q), &fmt, &z) == 0 && fmt == BATCH_PB2 && z == 2);
+    T_ASSERT(batch_query_variant(&c, "", 0, &fmt, &z) == 0 && fmt == BATCH_JSON && z == 0);
+    T_ASSERT(batch_query_variant(&c, "format=pb&compress=zstd&zdict=7", 31, &fmt, &z) == 0
+             && fmt == BATCH_PB && z == 1);
+    T_ASSERT(batch_query_variant(&c, "format=json&v=2", 15, &fmt, &z) == 0 && fmt == BATCH_JSON);
+    static const char *const badq[] = { "format=xml", "v=3", "compress=gzip", "zdict=x", "zdict=-1",
+                                        "zdict=99999999999", "zdict=", NULL };
+    for (int i = 0; badq[i]; i++)
+        T_ASSERT(batch_query_variant(&c, badq[i], strlen(badq[i]), &fmt, &z) == -1);
+    snprintf(q, sizeof q, "id=%u", was);
+    T_ASSERT(batch_query_dict(&c, q, strlen(q), &bad) == c.dict_slot[BATCH_PB2][1] && !bad);
+    T_ASSERT(batch_query_dict(&c, "format=pb&v=2", 13, &bad) == c.dict_bytes[BATCH_PB2] && !bad);
+    T_ASSERT(batch_query_dict(&c, "", 0, &bad) == c.dict_bytes[BATCH_JSON] && !bad);
+    T_ASSERT(batch_query_dict(&c, "id=12345", 8, &bad) == NULL && !bad);
+    T_ASSERT(batch_query_dict(&c, "format=gif", 10, &bad) == NULL && bad);
     batch_ctx_free(&c);
     rmdir(prev);
     rmdir(dir2);
