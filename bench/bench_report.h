@@ -29,7 +29,7 @@ typedef struct bench_agg {
     hist lat[SK_NKINDS], lat_all;          /* us, events sent in the window */
     hist fan;                              /* sequencer -> viewer (fan-out part), us */
     hist *series; size_t nseries;          /* per second since t0 */
-    uint64_t measured_events, window_frames;
+    uint64_t measured_events, window_frames, window_bytes;   /* window: the measured seconds */
     double events_per_s, frames_per_s;
     uint64_t expected;                     /* acked events x viewers of the room */
     /* completeness (viewers that got connected) */

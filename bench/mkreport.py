@@ -80,8 +80,9 @@ def complete_str(r):
 
 def run_table(rows):
     out = ["| run | viewers/rooms | format | offered ev/s | acked ev/s | deliveries/s | frames/s | ev/frame "
-           "| p50 ms | p99 ms | p99.9 ms | max ms | publish p99 ms | fan-out p99 ms | completeness | edge+bc+redis CPU % | bench CPU % | machine busy % (load) |",
-           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+           "| p50 ms | p99 ms | p99.9 ms | max ms | publish p99 ms | fan-out p99 ms | completeness | egress B/viewer/s | egress B/event "
+           "| edge+bc+redis CPU % | bench CPU % | machine busy % (load) |",
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for rid, r in rows:
         if not r:
             continue
@@ -91,10 +92,12 @@ def run_table(rows):
         acked = r["publish"]["acked_per_s"] if r.get("publish") else 0
         fan = (r.get("fanout_latency_ms") or {}).get("p99")
         pub = r["publish"]["latency_ms"]["p99"] if r.get("publish") else None
-        out.append("| %s | %s/%s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        eg = r.get("egress") or {}
+        out.append("| %s | %s/%s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             rid, f0(cfg["viewers"]), f0(cfg["rooms"]), cfg["format"], "+zstd" if cfg["compress"] == "zstd" else "",
             f0(cfg["rate"]), f0(acked), f0(d["events_per_s"]), f0(d["frames_per_s"]), f1(d["events_per_frame"]),
             f1(l["p50"]), f1(l["p99"]), f1(l["p999"]), f1(l["max"]), f1(pub), f1(fan), complete_str(r),
+            f0(eg.get("bytes_per_viewer_s")), f1(eg.get("bytes_per_event", d.get("wire_bytes_per_event"))),
             f0(srv.get("cpu_pct_mean")), f0(me.get("cpu_pct_mean")), busy(r)))
     return "\n".join(out)
 
