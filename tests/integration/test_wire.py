@@ -17,10 +17,12 @@ dictionary or compression drift from the edge's."""
 import json, os, subprocess, sys, threading, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, ROOT, SAN_ENV, http, test, main  # noqa: E402
-from edge_client import TEXTS, Decoder, RawWS  # noqa: E402
+from edge_client import TEXTS, Decoder, RawWS, pb_parse  # noqa: E402
+import zstandard  # noqa: E402
 
 ROOM = "wire1"
-VARIANTS = [("json", "none"), ("json", "zstd"), ("pb", "none"), ("pb", "zstd")]
+VARIANTS = [("json", "none"), ("json", "zstd"), ("pb", "none"), ("pb", "zstd"), ("pb2", "none"), ("pb2", "zstd")]
+QUERY = {"json": "format=json", "pb": "format=pb", "pb2": "format=pb&v=2"}
 DICT_DIR = os.path.join(ROOT, "proto", "zdict")
 
 
@@ -99,16 +101,41 @@ def bench_event(seq, kind, body, extra, reply):
 
 def record(port, fmt, comp, params):
     """Connects a raw viewer of the room in one variant."""
-    q = "format=%s&compress=%s&%s" % (fmt, comp, params)
+    q = "%s&compress=%s&%s" % (QUERY[fmt], comp, params)
     ws = RawWS(port, "/v1/rooms/%s/ws?%s" % (ROOM, q))
     assert ws.status == 101, ws.head
     return ws
 
 
+def unzigzag(v):
+    return (v >> 1) ^ -(v & 1)
+
+
+def batch2_seqs(msg):
+    """(from_seq, to_seq, seqs) of a v2 Frame.batch2, decoded here from
+    docs/PROTOCOL.md §3.2 (not by our C decoder)."""
+    (field, _, b2), = pb_parse(msg)
+    assert field == 4, field
+    seq = ts = None
+    seqs, first = [], None
+    for f, _, v in pb_parse(b2):
+        if f == 3:
+            first, seq = v, v - 1
+        elif f == 4:
+            ts = v
+        elif f == 5:
+            d = {g: x for g, _, x in pb_parse(v)}
+            assert 5 not in d, "client_msg_id in a v2 event"
+            seq += 1 + d.get(1, 0)
+            ts += unzigzag(d.get(2, 0))
+            seqs.append(seq)
+    return first, seqs[-1], seqs
+
+
 def read_batches(ws, fmt, comp, want, dicts):
     """Reads frames until every seq in want arrived in a batch. Returns
     [(raw frame bytes, from_seq, to_seq)]."""
-    dec = Decoder(fmt, comp, dicts.get(fmt))
+    dec = Decoder("pb" if fmt == "pb2" else fmt, comp, dicts.get(fmt))
     seen, frames = set(), []
     while not want <= seen:
         f = ws.read_frame()
@@ -117,12 +144,15 @@ def read_batches(ws, fmt, comp, want, dicts):
         if op not in (1, 2):
             continue                      # ping
         msg = payload.decode("utf-8") if op == 1 else payload
-        d = dec.decode(msg)
-        assert d["type"] == "batch", d
-        seqs = [e["seq"] for e in d["events"]]
-        assert seqs == list(range(d["from_seq"], d["to_seq"] + 1)), d
+        if fmt == "pb2":
+            a, z, seqs = batch2_seqs(dec.z.decompress(msg) if comp == "zstd" else msg)
+        else:
+            d = dec.decode(msg)
+            assert d["type"] == "batch", d
+            a, z, seqs = d["from_seq"], d["to_seq"], [e["seq"] for e in d["events"]]
+        assert seqs == list(range(a, z + 1)), (a, z, seqs)
         seen.update(seqs)
-        frames.append((raw, d["from_seq"], d["to_seq"]))
+        frames.append((raw, a, z))
     return frames
 
 
@@ -164,9 +194,11 @@ def test_bench_frames_equal_edge_frames(st):
     b = st.broadcaster("--rate-limits", "off", "--lexicon", lexicon(st), "--kw-action", "watch=flag")
     e = st.edge("--zstd-level", "3", "--zstd-dict-dir", DICT_DIR)
     dicts = {}
-    for fmt in ("json", "pb"):
-        s, _, d = http("GET", e.port, "/v1/zstd-dict?format=" + fmt)
+    for fmt in ("json", "pb", "pb2"):
+        s, _, d = http("GET", e.port, "/v1/zstd-dict?" + QUERY[fmt])
         assert s == 200 and d, s
+        with open(os.path.join(DICT_DIR, "danmaku-%s.zdict" % fmt), "rb") as f:
+            assert d == f.read(), fmt
         dicts[fmt] = d
     evs = events_to_publish()
     want = set(range(1, len(evs) + 1))
@@ -199,7 +231,7 @@ def test_bench_frames_detects_drift(st):
     s, _, d = http("POST", b.port, "/v1/rooms/%s/comments" % ROOM, {"user_id": "u1", "nick": "n", "text": "hi"})
     assert s == 200
     r = json.loads(d)
-    dicts = {f: http("GET", e.port, "/v1/zstd-dict?format=" + f)[2] for f in ("json", "pb")}
+    dicts = {f: http("GET", e.port, "/v1/zstd-dict?" + QUERY[f])[2] for f in ("json", "pb", "pb2")}
     for fmt, comp in VARIANTS:
         ws = record(e.port, fmt, comp, "history=1")
         frames = read_batches(ws, fmt, comp, {1}, dicts)
@@ -210,6 +242,73 @@ def test_bench_frames_detects_drift(st):
         ev["flags"] = ["masked"]
         drift = bench_frames(st, fmt, comp, [{"room": ROOM, "epoch": r["epoch"], "events": [ev]}])
         assert drift != same, (fmt, comp)
+
+
+def dict_id(d):
+    return zstandard.ZstdCompressionDict(d).dict_id()
+
+
+@test
+def test_dictionary_rollover(st):
+    """A new dictionary rolls out while the previous one is still served: a
+    viewer that names the previous one (?zdict=ID, it cached it) gets frames
+    under it and decodes them with that dictionary alone; a viewer naming
+    none or an unknown ID gets the current one; both files are served by ID;
+    danmaku-watch, holding only the current one, fetches the other by the ID
+    in the frame header."""
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off")
+    e = st.edge("--zstd-dict-dir", DICT_DIR)
+    prev_dir = os.path.join(DICT_DIR, "previous")
+    with open(os.path.join(DICT_DIR, "danmaku-pb.zdict"), "rb") as f:
+        cur = f.read()
+    with open(os.path.join(prev_dir, "danmaku-pb.zdict"), "rb") as f:
+        old = f.read()
+    new_id, old_id = dict_id(cur), dict_id(old)
+    assert new_id != old_id
+    assert http("GET", e.port, "/v1/zstd-dict?id=%d" % old_id)[2] == old
+    assert http("GET", e.port, "/v1/zstd-dict?id=%d" % new_id)[2] == cur
+    assert http("GET", e.port, "/v1/zstd-dict?format=pb")[2] == cur
+    assert http("GET", e.port, "/v1/zstd-dict?id=12345")[0] == 404
+    assert http("GET", e.port, "/v1/zstd-dict?id=x")[0] == 400
+    assert RawWS(e.port, "/v1/rooms/%s/ws?compress=zstd&zdict=-3" % ROOM).status == 400
+    views = {"old": "&zdict=%d" % old_id, "none": "", "unknown": "&zdict=12345", "new": "&zdict=%d" % new_id}
+    wss = {k: record(e.port, "pb", "zstd", "history=0" + q) for k, q in views.items()}
+    watch = subprocess.Popen([os.path.join(BIN, "danmaku-watch"), "--count", "5", "--timeout", "20",
+                              "ws://127.0.0.1:%d/v1/rooms/%s/ws?format=pb&compress=zstd&history=0&zdict=%d"
+                              % (e.port, ROOM, old_id)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=dict(os.environ, **SAN_ENV))
+    time.sleep(0.8)
+    for i in range(5):
+        s, _, _ = http("POST", b.port, "/v1/rooms/%s/comments" % ROOM,
+                       {"user_id": "u%d" % i, "nick": "n", "text": "换字典 %d" % i})
+        assert s == 200
+    only_old = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(old))
+    for k, ws in wss.items():
+        seen = []
+        while len(seen) < 5:
+            f = ws.read_frame()
+            assert f is not None, k
+            if f[0] != 2:
+                continue
+            fid = zstandard.get_frame_parameters(f[1]).dict_id
+            assert fid == (old_id if k == "old" else new_id), (k, fid)
+            if k == "old":
+                (field, _, batch), = pb_parse(only_old.decompress(f[1]))
+                seen += [x for g, _, x in pb_parse(batch) if g == 5]
+            else:
+                seen += [0] * batch_count(f[1], cur)
+        ws.close()
+    out, err = watch.communicate(timeout=30)
+    assert watch.returncode == 0, err.decode("utf-8", "replace")
+    assert out.decode().count("换字典") == 5, out
+
+
+def batch_count(msg, d):
+    """Events in a v1 batch frame compressed with dictionary d."""
+    z = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(d))
+    (field, _, batch), = pb_parse(z.decompress(msg))
+    return sum(1 for g, _, _ in pb_parse(batch) if g == 5)
 
 
 def wire_size(st, corpus, *extra):
