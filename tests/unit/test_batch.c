@@ -397,6 +397,8 @@ static void test_v2_deltas_and_size(void)
  * in dict_dir/previous, a viewer that names the old ID gets frames under the
  * old dictionary (which a client holding only that one decodes), everyone
  * else the new one; both files are served by ID. */
+static int write_dict(const char *dir, int fmt, int n, int stride, size_t dict_size);
+
 static void test_previous_dictionary(void)
 {
     char dir2[64], prev[128], path[256], old[256];
@@ -408,21 +410,7 @@ static void test_previous_dictionary(void)
         snprintf(old, sizeof old, "%s/%s", dict_dir, wire_dict_name(fmt));
         snprintf(path, sizeof path, "%s/%s", prev, wire_dict_name(fmt));
         T_ASSERT(link(old, path) == 0);
-        dbuf all;                                     /* new: other samples, other ID */
-        dbuf_init(&all);
-        size_t sizes[300];
-        for (int s = 0; s < 300; s++) {
-            size_t before = all.len, n = 2 + (size_t)s % 5, start = (size_t)(s * 11) % (N - 8);
-            wire_batch_payload(&all, fmt, "room_2", "0000111122223333", evs + start, n);
-            sizes[s] = all.len - before;
-        }
-        char dict[3000];
-        size_t dn = ZDICT_trainFromBuffer(dict, sizeof dict, all.data, sizes, 300);
-        dbuf_free(&all);
-        T_ASSERT(!ZDICT_isError(dn));
-        snprintf(path, sizeof path, "%s/%s", dir2, wire_dict_name(fmt));
-        FILE *f = fopen(path, "wb");
-        T_ASSERT(f && fwrite(dict, 1, dn, f) == dn && fclose(f) == 0);
+        T_ASSERT(write_dict(dir2, fmt, 300, 11, 3000) == 0);   /* new: other samples, other ID */
     }
     batch_ctx c;
     T_ASSERT(batch_ctx_init(&c, dir2, 3) == 0);
@@ -491,33 +479,41 @@ static void test_undecodable_bytes(void)
     evt_unref(e);
 }
 
+/* Trains a dict_size-byte dictionary for fmt from n batch payloads (batch k
+ * starts at event k * stride % (N - 8)) into dir/<name>. 0 / -1. */
+static int write_dict(const char *dir, int fmt, int n, int stride, size_t dict_size)
+{
+    dbuf all;
+    dbuf_init(&all);
+    size_t *sizes = calloc((size_t)n, sizeof *sizes);
+    for (int s = 0; s < n; s++) {
+        size_t before = all.len, k = 1 + (size_t)s % 8, start = (size_t)(s * stride) % (N - 8);
+        wire_batch_payload(&all, fmt, "room_1", "9f2c0011aabbccdd", evs + start, k);
+        sizes[s] = all.len - before;
+    }
+    char dict[8192], path[256];
+    size_t dn = ZDICT_trainFromBuffer(dict, dict_size, all.data, sizes, (unsigned)n);
+    dbuf_free(&all);
+    free(sizes);
+    if (ZDICT_isError(dn))
+        return -1;
+    snprintf(path, sizeof path, "%s/%s", dir, wire_dict_name(fmt));
+    FILE *f = fopen(path, "wb");
+    int rc = f && fwrite(dict, 1, dn, f) == dn ? 0 : -1;
+    if (f && fclose(f))
+        rc = -1;
+    return rc;
+}
+
 /* Trains a small dictionary per format from batch payloads into dict_dir. */
 static int train_dicts(void)
 {
     snprintf(dict_dir, sizeof dict_dir, "/tmp/dm-test-batch-XXXXXX");
     if (!mkdtemp(dict_dir))
         return -1;
-    for (int fmt = 0; fmt < WIRE_NFMT; fmt++) {
-        dbuf all;
-        dbuf_init(&all);
-        size_t sizes[400];
-        for (int s = 0; s < 400; s++) {
-            size_t before = all.len, n = 1 + (size_t)s % 8, start = (size_t)(s * 7) % (N - 8);
-            wire_batch_payload(&all, fmt, "room_1", "9f2c0011aabbccdd", evs + start, n);
-            sizes[s] = all.len - before;
-        }
-        char dict[4096];
-        size_t dn = ZDICT_trainFromBuffer(dict, sizeof dict, all.data, sizes, 400);
-        dbuf_free(&all);
-        if (ZDICT_isError(dn))
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++)
+        if (write_dict(dict_dir, fmt, 400, 7, 4096))
             return -1;
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", dict_dir, wire_dict_name(fmt));
-        FILE *f = fopen(path, "wb");
-        if (!f || fwrite(dict, 1, dn, f) != dn)
-            return -1;
-        fclose(f);
-    }
     return 0;
 }
 
