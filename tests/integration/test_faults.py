@@ -195,7 +195,7 @@ def test_redis_restarted_empty_changes_epoch(st):
     port = r.port
     b = st.broadcaster("--rate-limits", "off")
     e = st.edge()
-    st.expect_log("edge", r"WARN room: %s: epoch changed " % ROOM)
+    st.expect_log("edge", r"WARN room: room=%s epoch changed " % ROOM)
 
     async def go():
         viewers = [Viewer(e.port) for _ in range(4)]
