@@ -272,6 +272,8 @@ def test_dictionary_rollover(st):
     assert http("GET", e.port, "/v1/zstd-dict?id=12345")[0] == 404
     assert http("GET", e.port, "/v1/zstd-dict?id=x")[0] == 400
     assert RawWS(e.port, "/v1/rooms/%s/ws?compress=zstd&zdict=-3" % ROOM).status == 400
+    assert RawWS(e.port, "/v1/rooms/%s/ws?format=pb&v=3" % ROOM).status == 400
+    assert http("GET", e.port, "/v1/zstd-dict?format=pb&v=2")[2] != cur       # v2 has its own
     views = {"old": "&zdict=%d" % old_id, "none": "", "unknown": "&zdict=12345", "new": "&zdict=%d" % new_id}
     wss = {k: record(e.port, "pb", "zstd", "history=0" + q) for k, q in views.items()}
     watch = subprocess.Popen([os.path.join(BIN, "danmaku-watch"), "--count", "5", "--timeout", "20",
