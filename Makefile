@@ -1,7 +1,12 @@
 # One plain Makefile. `make` builds bin/; `make test` builds an ASan+UBSan tree
 # under build/asan and runs every test; `make run` starts a local stack.
-# Layout: common/ -> libdm.a; broadcaster/ edge/ bench/: every .c but main.c
-# goes into lib<dir>.a, main.c makes the binary; tools/*.c: one binary each;
+# Layout: common/ -> libdm.a (shared by servers and clients: buffers, logging,
+# HTTP/WebSocket, auth, and the delivery wire contract evt.c + wire.c, the one
+# encoder of what the edge sends); client/ -> libdmclient.a (the client side:
+# frame decoding, zstd with dictionaries, frame scanners; built with
+# -I client, linked by danmaku-bench, danmaku-watch and the tests, never by
+# broadcaster or edge); broadcaster/ edge/ bench/: every .c but main.c goes
+# into lib<dir>.a, main.c makes the binary; tools/*.c: one binary each;
 # tests/unit/test_*.c: one test binary each, linked with all libs.
 
 PKGS     := libevent hiredis libprotobuf-c libzstd jansson libcrypto
@@ -41,7 +46,8 @@ COMMON_OBJ := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(B)/gen/danmaku.pb-c.o
 APPS       := broadcaster edge bench
 lib_objs    = $(patsubst %.c,$(B)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)))
 APP_LIBS   := $(foreach a,$(APPS),$(B)/lib$(a).a)
-ALL_LIBS   := $(APP_LIBS) $(B)/libdm.a
+CLIENT_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard client/*.c))
+ALL_LIBS   := $(APP_LIBS) $(B)/libdmclient.a $(B)/libdm.a
 TOOLS_SRC  := $(wildcard tools/*.c)
 TOOLS      := $(patsubst tools/%.c,$(BIN)/%,$(TOOLS_SRC))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -75,6 +81,12 @@ $(B)/%.o: %.c | $(GEN_HDRS)
 $(B)/libdm.a: $(COMMON_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(B)/libdmclient.a: $(CLIENT_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Only client code sees the client headers.
+$(B)/client/%.o $(B)/bench/%.o $(B)/tools/%.o $(B)/tests/%.o: CFLAGS += -I client
+
 define APP_RULES
 $(B)/lib$(1).a: $(call lib_objs,$(1)) $(B)/gen/danmaku.pb-c.o
 	$(Q)rm -f $$@ && ar rcs $$@ $$^
@@ -91,7 +103,12 @@ $(BIN)/edge: $(B)/edge/main.o $(B)/libedge.a $(B)/libdm.a
 	@echo "  LINK   $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/danmaku-bench: $(B)/bench/main.o $(B)/libbench.a $(B)/libdm.a
+$(BIN)/danmaku-bench: $(B)/bench/main.o $(B)/libbench.a $(B)/libdmclient.a $(B)/libdm.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK   $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/danmaku-watch: $(B)/tools/danmaku-watch.o $(B)/libdmclient.a $(B)/libdm.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK   $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

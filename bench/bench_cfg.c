@@ -140,7 +140,7 @@ static int parse_room_prefix(const opt_def *d, void *cfg, const char *v, char *e
     return 0;
 }
 
-static const char *const format_names[] = { "json", "pb", NULL };
+static const char *const format_names[] = { "json", "pb", "pb2", NULL };   /* WIRE_* */
 static const char *const compress_names[] = { "none", "zstd", NULL };
 static const char *const arrival_names[] = { "constant", "poisson", NULL };   /* PACE_* */
 
@@ -163,7 +163,8 @@ static const opt_def bench_table[] = {
     { .name = "popularity", .type = OPT_CUSTOM, F(popularity), .def = "uniform", .parse = parse_popularity,
       .arg = "uniform|zipf:S|hot:F", .help = "how viewers and events spread over rooms" },
     { .name = "format", .type = OPT_ENUM, F(format), .def = "json", .names = format_names,
-      .arg = "F", .help = "frame format the viewers ask for" },
+      .arg = "F", .help = "frame format the viewers ask for (pb2: format=pb&v=2, no client_msg_id, "
+                          "so delivery is checked but latency is not measured)" },
     { .name = "compress", .type = OPT_ENUM, F(compress), .def = "none", .names = compress_names,
       .arg = "C", .help = "frame compression the viewers ask for" },
     { .name = "ramp", .type = OPT_CUSTOM, F(ramp), .def = "5000", .dmin = 1, .dmax = 1e7,
@@ -195,9 +196,14 @@ static const opt_def bench_table[] = {
     FLAG("quiet", quiet, "no progress lines"),
     FLAG("train-dict", train_dict, "mode: train zstd dictionaries from --corpus into --out-dir"),
     STR("out-dir", out_dir, "proto/zdict", "DIR", "--train-dict output directory"),
-    FLAG("wire-size", wire_size, "mode: bytes per comment for every format, from --corpus"),
+    UINT("dict-size", dict_size, "65536", 1024, 1048576, "--train-dict dictionary size in bytes"),
+    FLAG("wire-size", wire_size, "mode: bytes per comment and CPU per frame for every format, from every "
+                                 "video of --corpus (or --heldout)"),
+    FLAG("heldout", heldout, "--wire-size: only the corpus's held-out videos"),
+    STR("frames", frames, "", "FILE", "mode: the edge's frame for each batch of events in FILE (JSON lines, "
+                                      "- for stdin) with --format/--compress, one hex line each"),
     { .name = "zstd-level", .type = OPT_INT, F(zstd_level), .def = "3", .min = 1, .max = 22,
-      .arg = "N", .help = "--wire-size zstd level" },
+      .arg = "N", .help = "--wire-size / --frames zstd level" },
     FLAG("raw-baseline", raw_baseline, "mode: bare socket writes, the physical limit (--conns, --frame-bytes, --duration)"),
     UINT("conns", conns, "1000", 1, 200000, "--raw-baseline connections"),
     UINT("frame-bytes", frame_bytes, "200", 8, 60000, "--raw-baseline frame payload bytes"),
@@ -215,7 +221,7 @@ static const opt_def bench_table[] = {
 static const opt_spec bench_spec = {
     .prog = "danmaku-bench",
     .synopsis = "--edge HOST:PORT[,..] --broadcaster HOST:PORT[,..] [options]\n"
-                "       danmaku-bench --train-dict | --wire-size | --raw-baseline [options]",
+                "       danmaku-bench --train-dict | --wire-size | --frames FILE | --raw-baseline [options]",
     .about = "Load test: N WebSocket viewers on the edge, events published to the\n"
              "broadcaster, end-to-end latency and delivery measured (see docs/BENCHMARKS.md).",
     .env_prefix = "DM_BENCH_",
@@ -231,11 +237,12 @@ static int check(bench_cfg *c, FILE *err)
         c->dict_dir[0] = 0;
     else if (!c->dict_dir[0])
         snprintf(c->dict_dir, sizeof c->dict_dir, "%s", DM_SHARE_DIR);
-    if (c->train_dict + c->wire_size + c->raw_baseline > 1)
-        why = "--train-dict, --wire-size and --raw-baseline exclude each other";
+    int frames = c->frames[0] != 0;
+    if (c->train_dict + c->wire_size + c->raw_baseline + frames > 1)
+        why = "--train-dict, --wire-size, --frames and --raw-baseline exclude each other";
     else if (c->raw_baseline && c->procs > 64)
         why = "--procs: at most 64 reader processes with --raw-baseline";
-    else if (c->train_dict || c->wire_size || c->raw_baseline)
+    else if (c->train_dict || c->wire_size || c->raw_baseline || frames)
         return 0;
     else if (!c->nedges)
         why = "--edge HOST:PORT[,..] is required (try --help)";
@@ -254,6 +261,11 @@ int cfg_parse(bench_cfg *c, int argc, char **argv, FILE *out, FILE *err)
     if (rc != OPT_RUN)
         return rc == OPT_EXIT ? 1 : -1;
     return check(c, err);
+}
+
+const char *cfg_format_name(int format)
+{
+    return format == 2 ? "pb2" : format == 1 ? "pb" : "json";
 }
 
 size_t cfg_nprocs(const bench_cfg *c)

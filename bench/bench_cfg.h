@@ -20,7 +20,7 @@ typedef struct bench_cfg {
     int server_pids[BENCH_MAX_ADDRS]; size_t npids;
     size_t viewers, rooms;
     char popularity[64];
-    int format;                 /* 0 json, 1 pb */
+    int format;                 /* 0 json, 1 pb, 2 pb v2 (format=pb&v=2; WIRE_*) */
     int compress;               /* 0 none, 1 zstd */
     double ramp;                /* connections per second (total) */
     double rate;                /* events per second (total) */
@@ -39,6 +39,9 @@ typedef struct bench_cfg {
     char label[128];            /* free text stored in the JSON result */
     /* other modes */
     int train_dict, wire_size, raw_baseline;
+    int heldout;                /* --wire-size: only the held-out videos */
+    char frames[1024];          /* --frames FILE ("": not this mode) */
+    size_t dict_size;           /* --train-dict */
     char out_dir[1024];         /* --train-dict output */
     int zstd_level;             /* --wire-size */
     size_t conns, frame_bytes, writers;   /* --raw-baseline */
@@ -50,6 +53,8 @@ typedef struct bench_cfg {
  * after one error message on err (exit 2). The load test (no mode flag)
  * needs --edge, and --broadcaster unless --rate 0. */
 int cfg_parse(bench_cfg *c, int argc, char **argv, FILE *out, FILE *err);
+/* "json" | "pb" | "pb2" for bench_cfg.format. */
+const char *cfg_format_name(int format);
 /* Viewer processes for cfg: max(procs, ceil(viewers / 15000)), >= 1. */
 size_t cfg_nprocs(const bench_cfg *c);
 

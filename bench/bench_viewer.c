@@ -248,10 +248,10 @@ static int send_handshake(viewer *v)
     char req[768], hist[32] = "";
     if (c->history >= 0) snprintf(hist, sizeof hist, "&history=%d", c->history);
     int n = snprintf(req, sizeof req,
-        "GET /v1/rooms/%s%u/ws?format=%s&compress=%s%s HTTP/1.1\r\nHost: %s:%d\r\n"
+        "GET /v1/rooms/%s%u/ws?format=%s&compress=%s%s%s HTTP/1.1\r\nHost: %s:%d\r\n"
         "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
         "Sec-WebSocket-Version: 13\r\n\r\n",
-        p->job->room_prefix, v->r.room, c->format ? "pb" : "json", c->compress ? "zstd" : "none",
+        p->job->room_prefix, v->r.room, c->format ? "pb" : "json", c->compress ? "zstd" : "none", c->format == 2 ? "&v=2" : "",
         hist, e->host, e->port, p->key);
     return write(v->fd, req, (size_t)n) == n ? 0 : -1;
 }

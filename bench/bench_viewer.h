@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include "bench_cfg.h"
 #include "bench_hist.h"
-#include "bench_scan.h"
+#include "frame_scan.h"
 #include "bench_track.h"
 
 #define VIEWER_SERIES_MAX 4000   /* seconds of latency-over-time */

@@ -292,16 +292,14 @@ static int valid_room(const char *s, size_t n)
 
 static void serve_dict(viewer *v, const http_request *rq)
 {
-    char f[8];
-    ssize_t n = http_query_param(rq->query, rq->query_len, "format", f, sizeof f);
-    int fmt = n < 0 || !strcmp(f, "json") ? BATCH_JSON : !strcmp(f, "pb") ? BATCH_PB : -1;
-    if (fmt < 0) {
-        reply_error(v, 400, "bad_param", "format must be json or pb", NULL);
+    int bad;
+    rbuf *d = batch_query_dict(&v->w->batch, rq->query, rq->query_len, &bad);
+    if (bad) {
+        reply_error(v, 400, "bad_param", "format=json|pb, v=1|2 or id=ID (decimal)", NULL);
         return;
     }
-    rbuf *d = v->w->batch.dict_bytes[fmt];
     if (!d) {
-        reply_error(v, 404, "no_dictionary", "no zstd dictionary for this format", NULL);
+        reply_error(v, 404, "no_dictionary", "no such zstd dictionary", NULL);
         return;
     }
     reply(v, 200, "application/octet-stream", d->data, d->len);
@@ -313,14 +311,12 @@ static int parse_params(viewer *v, const http_request *rq)
     char b[64];
     const char *q = rq->query;
     size_t ql = rq->query_len;
-    ssize_t n = http_query_param(q, ql, "format", b, sizeof b);
-    if (n == -2 || (n >= 0 && strcmp(b, "json") && strcmp(b, "pb")))
+    int fmt, zstd;
+    if (batch_query_variant(&v->w->batch, q, ql, &fmt, &zstd) < 0)
         goto bad;
-    v->fmt = n >= 0 && !strcmp(b, "pb") ? BATCH_PB : BATCH_JSON;
-    n = http_query_param(q, ql, "compress", b, sizeof b);
-    if (n == -2 || (n >= 0 && strcmp(b, "none") && strcmp(b, "zstd")))
-        goto bad;
-    v->zstd = n >= 0 && !strcmp(b, "zstd");
+    v->fmt = (uint8_t)fmt;
+    v->zstd = (uint8_t)zstd;
+    ssize_t n;
     v->history = (uint32_t)v->w->conf->history_default;
     n = http_query_param(q, ql, "history", b, sizeof b);
     if (n == -2)
@@ -349,8 +345,8 @@ static int parse_params(viewer *v, const http_request *rq)
     }
     return 0;
 bad:
-    reply_error(v, 400, "bad_param", "bad query parameter (format=json|pb, compress=none|zstd, "
-                "history=N, since=S&epoch=E)", NULL);
+    reply_error(v, 400, "bad_param", "bad query parameter (format=json|pb, v=1|2, compress=none|zstd, "
+                "zdict=ID, history=N, since=S&epoch=E)", NULL);
     return -1;
 }
 

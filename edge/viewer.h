@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <event2/event_struct.h>
+#include "batch.h"
 #include "dbuf.h"
 #include "rbuf.h"
 #include "ws.h"
@@ -89,6 +90,6 @@ void viewer_reap(struct worker *w);
 /* SIGTERM: closes every viewer with 1001 and frees all connections. */
 void viewer_shutdown_all(struct worker *w);
 /* The variant index of v's frames (BATCH_VARIANT(fmt, zstd)). */
-static inline int viewer_variant(const viewer *v) { return v->fmt * 2 + v->zstd; }
+static inline int viewer_variant(const viewer *v) { return BATCH_VARIANT(v->fmt, v->zstd); }
 
 #endif

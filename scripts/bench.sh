@@ -187,11 +187,11 @@ fi
 # ---- S6: wire size ----------------------------------------------------------
 if want S6; then
   begin S6
-  echo "bin/danmaku-bench --wire-size --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
-  "$BIN/danmaku-bench" --wire-size --corpus "$CORPUS" > "$OUT/S6.txt" 2>/dev/null
+  echo "bin/danmaku-bench --wire-size --heldout --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
+  "$BIN/danmaku-bench" --wire-size --heldout --corpus "$CORPUS" > "$OUT/S6.txt" 2>/dev/null
   cat "$OUT/S6.txt" >&2
-  echo "bin/danmaku-bench --wire-size --zstd-level 19 --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
-  "$BIN/danmaku-bench" --wire-size --zstd-level 19 --corpus "$CORPUS" > "$OUT/S6-l19.txt" 2>/dev/null
+  echo "bin/danmaku-bench --wire-size --heldout --zstd-level 6 --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
+  "$BIN/danmaku-bench" --wire-size --heldout --zstd-level 6 --corpus "$CORPUS" > "$OUT/S6-l6.txt" 2>/dev/null
 fi
 
 stop_edge

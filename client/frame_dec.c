@@ -1,170 +1,41 @@
 /* frame_dec.c — decodes edge WebSocket messages of every format into a
- * protobuf-c danmaku.Frame: zstd (dictionary picked by the frame's dictID),
+ * protobuf-c danmaku.Frame: zstd (client/zdec.h: dictionary picked by the frame's dictID),
  * then either protobuf unpack, or JSON (jansson) mapped onto stack protobuf
  * structs that are packed and unpacked, so every result is released the
  * same way (danmaku__frame__free_unpacked). */
 #include "frame_dec.h"
 #include "dbuf.h"
-#include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
-
-#define FD_MAX_DECOMPRESSED (64u << 20)
-
-static void set_err(char *err, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
+#include "clerr.h"
 
 void frame_dec_init(frame_dec *d)
 {
-    memset(d, 0, sizeof *d);
-    d->dctx = ZSTD_createDCtx();
-    if (!d->dctx)
-        abort();
+    zdec_init(&d->z);
+    dbuf_init(&d->plain);
 }
 
 void frame_dec_free(frame_dec *d)
 {
-    for (int i = 0; i < 2; i++) {
-        ZSTD_freeDDict(d->ddict[i]);
-        d->ddict[i] = NULL;
-        d->dict_id[i] = 0;
-    }
-    ZSTD_freeDCtx(d->dctx);
-    d->dctx = NULL;
+    zdec_free(&d->z);
+    dbuf_free(&d->plain);
 }
 
 int frame_dec_set_dict(frame_dec *d, int format, const void *dict, size_t len)
 {
-    if (format != DM_FMT_JSON && format != DM_FMT_PB)
+    if (format != DM_FMT_JSON && format != DM_FMT_PB && format != DM_FMT_PB2)
         return -1;
-    ZSTD_DDict *dd = len ? ZSTD_createDDict(dict, len) : NULL;
-    if (!dd)
-        return -1;
-    ZSTD_freeDDict(d->ddict[format]);
-    d->ddict[format] = dd;
-    d->dict_id[format] = ZSTD_getDictID_fromDDict(dd);
-    return 0;
+    return zdec_add(&d->z, dict, len) < 0 ? -1 : 0;
 }
 
 int frame_dec_load_dict_file(frame_dec *d, int format, const char *dir)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dir,
-             format == DM_FMT_PB ? "pb" : "json");
-    dbuf b;
-    dbuf_init(&b);
-    int rc;
-    if (dbuf_append_file(&b, path) < 0)
-        rc = errno == ENOENT ? 0 : -1;
-    else
-        rc = frame_dec_set_dict(d, format, b.data, b.len);
-    dbuf_free(&b);
-    return rc;
-}
-
-/* ---- zstd ---- */
-
-/* The dictionary for a frame's dictID: ours for the format (or the other
- * format's, if it matches), NULL for dictID 0; -1 if unknown. */
-static int pick_ddict(frame_dec *d, int format, unsigned id, ZSTD_DDict **out)
-{
-    *out = NULL;
-    if (id == 0) {
-        if (d->ddict[format] && d->dict_id[format] == 0)
-            *out = d->ddict[format];        /* raw-content dictionary */
-        return 0;
-    }
-    for (int i = 0; i < 2; i++) {
-        int f = i ? !format : format;
-        if (d->ddict[f] && d->dict_id[f] == id) {
-            *out = d->ddict[f];
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int zstd_stream(frame_dec *d, ZSTD_DDict *dd, const uint8_t *msg, size_t len,
-                       dbuf *out, char *err, size_t es)
-{
-    ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
-    ZSTD_DCtx_refDDict(d->dctx, dd);
-    ZSTD_inBuffer in = { msg, len, 0 };
-    for (int iter = 0; iter < 100000; iter++) {
-        dbuf_reserve(out, 64 * 1024);
-        ZSTD_outBuffer ob = { out->data + out->len, out->cap - out->len - 1, 0 };
-        size_t r = ZSTD_decompressStream(d->dctx, &ob, &in);
-        if (ZSTD_isError(r)) {
-            set_err(err, es, "zstd: %s", ZSTD_getErrorName(r));
-            return -1;
-        }
-        out->len += ob.pos;
-        if (out->len > FD_MAX_DECOMPRESSED) {
-            set_err(err, es, "zstd: decompressed message too large");
-            return -1;
-        }
-        if (r == 0)
-            return 0;
-        if (in.pos == in.size && ob.pos < ob.size) {
-            set_err(err, es, "zstd: truncated frame");
-            return -1;
-        }
-    }
-    set_err(err, es, "zstd: too many iterations");
-    return -1;
-}
-
-static int unzstd(frame_dec *d, int format, const uint8_t *msg, size_t len,
-                  dbuf *out, char *err, size_t es)
-{
-    size_t fsize = ZSTD_findFrameCompressedSize(msg, len);
-    if (ZSTD_isError(fsize)) {
-        set_err(err, es, "zstd: %s", ZSTD_getErrorName(fsize));
-        return -1;
-    }
-    if (fsize != len) {
-        set_err(err, es, "zstd: %zu trailing bytes after the frame", len - fsize);
-        return -1;
-    }
-    unsigned id = ZSTD_getDictID_fromFrame(msg, len);
-    ZSTD_DDict *dd;
-    if (pick_ddict(d, format, id, &dd) < 0) {
-        set_err(err, es, "zstd: unknown dictionary id %u", id);
-        return -1;
-    }
-    unsigned long long csize = ZSTD_getFrameContentSize(msg, len);
-    if (csize == ZSTD_CONTENTSIZE_ERROR) {
-        set_err(err, es, "zstd: bad frame header");
-        return -1;
-    }
-    if (csize == ZSTD_CONTENTSIZE_UNKNOWN)
-        return zstd_stream(d, dd, msg, len, out, err, es);
-    if (csize > FD_MAX_DECOMPRESSED) {
-        set_err(err, es, "zstd: decompressed message too large (%llu)", csize);
-        return -1;
-    }
-    dbuf_reserve(out, (size_t)csize);
-    size_t r = dd ? ZSTD_decompress_usingDDict(d->dctx, out->data, (size_t)csize, msg, len, dd)
-                  : ZSTD_decompressDCtx(d->dctx, out->data, (size_t)csize, msg, len);
-    if (ZSTD_isError(r)) {
-        set_err(err, es, "zstd: %s", ZSTD_getErrorName(r));
-        return -1;
-    }
-    out->len = r;
-    return 0;
+             format == DM_FMT_PB ? "pb" : format == DM_FMT_PB2 ? "pb2" : "json");
+    return zdec_add_file(&d->z, path) < 0 ? -1 : 0;
 }
 
 /* ---- JSON -> protobuf structs ---- */
@@ -179,7 +50,7 @@ static int j_str(jctx *c, json_t *o, const char *key, char **out)
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_string(v)) {
-        set_err(c->err, c->es, "json: \"%s\" is not a string", key);
+        clerr(c->err, c->es, "json: \"%s\" is not a string", key);
         return -1;
     }
     *out = (char *)json_string_value(v);
@@ -196,7 +67,7 @@ static int j_uint(jctx *c, json_t *o, const char *key, uint64_t max,
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         (uint64_t)json_integer_value(v) > max) {
-        set_err(c->err, c->es, "json: \"%s\" is not an unsigned integer in range", key);
+        clerr(c->err, c->es, "json: \"%s\" is not an unsigned integer in range", key);
         return -1;
     }
     *has = 1;
@@ -239,7 +110,7 @@ static int j_mode(jctx *c, json_t *o, Danmaku__Comment *cm)
     else if (!strcmp(m, "top"))    cm->mode = DANMAKU__MODE__MODE_TOP;
     else if (!strcmp(m, "bottom")) cm->mode = DANMAKU__MODE__MODE_BOTTOM;
     else {
-        set_err(c->err, c->es, "json: unknown mode \"%s\"", m);
+        clerr(c->err, c->es, "json: unknown mode \"%s\"", m);
         return -1;
     }
     return 0;
@@ -274,7 +145,7 @@ static int j_body(jctx *c, json_t *o, jev *e)
         e->ev.like = &e->like;
         return j_u32(c, o, "count", &e->like.has_count, &e->like.count);
     }
-    set_err(c->err, c->es, "json: unknown event kind \"%s\"", kind ? kind : "(none)");
+    clerr(c->err, c->es, "json: unknown event kind \"%s\"", kind ? kind : "(none)");
     return -1;
 }
 
@@ -284,7 +155,7 @@ static int j_flags(jctx *c, json_t *o, jev *e)
     if (!fl)
         return 0;
     if (!json_is_array(fl)) {
-        set_err(c->err, c->es, "json: \"flags\" is not an array");
+        clerr(c->err, c->es, "json: \"flags\" is not an array");
         return -1;
     }
     size_t n = json_array_size(fl);
@@ -292,7 +163,7 @@ static int j_flags(jctx *c, json_t *o, jev *e)
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(fl, i);
         if (!json_is_string(s)) {
-            set_err(c->err, c->es, "json: flag is not a string");
+            clerr(c->err, c->es, "json: flag is not a string");
             return -1;
         }
         e->flags[i] = (char *)json_string_value(s);
@@ -306,14 +177,14 @@ static int j_event(jctx *c, json_t *o, jev *e)
 {
     danmaku__event__init(&e->ev);
     if (!json_is_object(o)) {
-        set_err(c->err, c->es, "json: event is not an object");
+        clerr(c->err, c->es, "json: event is not an object");
         return -1;
     }
     uint64_t ts = 0;
     protobuf_c_boolean has_ts = 0;
     json_t *t = json_object_get(o, "ts_ms");
     if (t && !json_is_integer(t)) {
-        set_err(c->err, c->es, "json: \"ts_ms\" is not an integer");
+        clerr(c->err, c->es, "json: \"ts_ms\" is not an integer");
         return -1;
     }
     if (t) {
@@ -348,7 +219,7 @@ static Danmaku__Frame *repack(Danmaku__Frame *f, char *err, size_t es)
     Danmaku__Frame *out = danmaku__frame__unpack(NULL, n, buf);
     free(buf);
     if (!out)
-        set_err(err, es, "internal: repack failed");
+        clerr(err, es, "internal: repack failed");
     return out;
 }
 
@@ -365,7 +236,7 @@ static Danmaku__Frame *j_batch(jctx *c, json_t *root)
     b.has_from_seq = has_from;
     b.has_to_seq = has_to;
     if (evs && !json_is_array(evs)) {
-        set_err(c->err, c->es, "json: \"events\" is not an array");
+        clerr(c->err, c->es, "json: \"events\" is not an array");
         return NULL;
     }
     size_t n = evs ? json_array_size(evs) : 0;
@@ -423,39 +294,127 @@ static Danmaku__Frame *decode_json(const uint8_t *msg, size_t len, char *err, si
     json_error_t je;
     json_t *root = json_loadb((const char *)msg, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        set_err(err, es, "json: %s (at %d)", je.text, je.position);
+        clerr(err, es, "json: %s (at %d)", je.text, je.position);
         return NULL;
     }
     jctx c = { err, es };
     Danmaku__Frame *f = NULL;
     char *type = NULL;
     if (!json_is_object(root))
-        set_err(err, es, "json: message is not an object");
+        clerr(err, es, "json: message is not an object");
     else if (j_str(&c, root, "type", &type) == 0 && type) {
         if (!strcmp(type, "batch"))      f = j_batch(&c, root);
         else if (!strcmp(type, "reset")) f = j_reset(&c, root);
         else if (!strcmp(type, "gap"))   f = j_gap(&c, root);
-        else set_err(err, es, "json: unknown type \"%s\"", type);
+        else clerr(err, es, "json: unknown type \"%s\"", type);
     } else if (!type) {
-        set_err(err, es, "json: missing \"type\"");
+        clerr(err, es, "json: missing \"type\"");
     }
     json_decref(root);
     return f;
+}
+
+/* ---- v2 (Frame.batch2) -> Batch ---- */
+
+/* One expanded event: the v1 Event with the body's defaults made explicit. */
+typedef struct xev { Danmaku__Event e; Danmaku__Comment c; Danmaku__Gift g; Danmaku__Like l; } xev;
+
+static void expand_body(xev *x, const Danmaku__CompactEvent *ce)
+{
+    switch (ce->body_case) {
+    case DANMAKU__COMPACT_EVENT__BODY_COMMENT:
+        x->c = *ce->comment;
+        if (!x->c.has_color) { x->c.has_color = 1; x->c.color = 16777215u; }
+        if (!x->c.has_mode) { x->c.has_mode = 1; x->c.mode = DANMAKU__MODE__MODE_SCROLL; }
+        if (!x->c.has_size) { x->c.has_size = 1; x->c.size = 25u; }
+        x->e.body_case = DANMAKU__EVENT__BODY_COMMENT;
+        x->e.comment = &x->c;
+        break;
+    case DANMAKU__COMPACT_EVENT__BODY_GIFT:
+        x->g = *ce->gift;
+        if (!x->g.has_count) { x->g.has_count = 1; x->g.count = 1u; }
+        x->e.body_case = DANMAKU__EVENT__BODY_GIFT;
+        x->e.gift = &x->g;
+        break;
+    case DANMAKU__COMPACT_EVENT__BODY_LIKE:
+        x->l = *ce->like;
+        if (!x->l.has_count) { x->l.has_count = 1; x->l.count = 1u; }
+        x->e.body_case = DANMAKU__EVENT__BODY_LIKE;
+        x->e.like = &x->l;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Rebuilds a v1 Frame.batch from f->batch2 (seq and ts_ms summed up from
+ * the deltas); frees f. NULL with err if the batch is empty or a seq wraps. */
+static Danmaku__Frame *expand_batch2(Danmaku__Frame *f, char *err, size_t es)
+{
+    const Danmaku__Batch2 *b2 = f->batch2;
+    Danmaku__Frame *out = NULL;
+    size_t n = b2->n_events;
+    if (!n || !b2->has_from_seq || !b2->from_seq) {
+        clerr(err, es, "protobuf: batch2 without events or from_seq");
+        danmaku__frame__free_unpacked(f, NULL);
+        return NULL;
+    }
+    xev *x = xcalloc(n, sizeof *x);
+    Danmaku__Event **ptrs = xcalloc(n, sizeof *ptrs);
+    uint64_t seq = b2->from_seq - 1;
+    int64_t ts = b2->ts_ms;
+    for (size_t i = 0; i < n; i++) {
+        const Danmaku__CompactEvent *ce = b2->events[i];
+        danmaku__event__init(&x[i].e);
+        if (ce->seq_skip > UINT64_MAX - seq - 1) {
+            clerr(err, es, "protobuf: batch2 seq out of range");
+            goto out;
+        }
+        seq += 1 + ce->seq_skip;
+        ts = (int64_t)((uint64_t)ts + (uint64_t)ce->dts_ms);
+        x[i].e.has_seq = x[i].e.has_ts_ms = 1;
+        x[i].e.seq = seq;
+        x[i].e.ts_ms = ts;
+        x[i].e.user_id = ce->user_id;
+        x[i].e.nick = ce->nick;
+        x[i].e.n_flags = ce->n_flags;
+        x[i].e.flags = ce->flags;
+        x[i].e.risk = ce->risk;
+        expand_body(&x[i], ce);
+        ptrs[i] = &x[i].e;
+    }
+    Danmaku__Batch b = DANMAKU__BATCH__INIT;
+    Danmaku__Frame nf = DANMAKU__FRAME__INIT;
+    b.room = b2->room;
+    b.epoch = b2->epoch;
+    b.has_from_seq = b.has_to_seq = 1;
+    b.from_seq = b2->from_seq;
+    b.to_seq = seq;
+    b.n_events = n;
+    b.events = ptrs;
+    nf.msg_case = DANMAKU__FRAME__MSG_BATCH;
+    nf.batch = &b;
+    out = repack(&nf, err, es);
+out:
+    free(x);
+    free(ptrs);
+    danmaku__frame__free_unpacked(f, NULL);
+    return out;
 }
 
 static Danmaku__Frame *decode_pb(const uint8_t *msg, size_t len, char *err, size_t es)
 {
     Danmaku__Frame *f = danmaku__frame__unpack(NULL, len, msg);
     if (!f) {
-        set_err(err, es, "protobuf: cannot unpack Frame (%zu bytes)", len);
+        clerr(err, es, "protobuf: cannot unpack Frame (%zu bytes)", len);
         return NULL;
     }
     if (f->msg_case == DANMAKU__FRAME__MSG__NOT_SET) {
-        set_err(err, es, "protobuf: empty Frame");
+        clerr(err, es, "protobuf: empty Frame");
         danmaku__frame__free_unpacked(f, NULL);
         return NULL;
     }
-    return f;
+    return f->msg_case == DANMAKU__FRAME__MSG_BATCH2 ? expand_batch2(f, err, es) : f;
 }
 
 Danmaku__Frame *frame_dec_decode(frame_dec *d, int format, int compressed,
@@ -464,24 +423,18 @@ Danmaku__Frame *frame_dec_decode(frame_dec *d, int format, int compressed,
 {
     if (err && err_size)
         err[0] = '\0';
-    if (format != DM_FMT_JSON && format != DM_FMT_PB) {
-        set_err(err, err_size, "unknown format %d", format);
+    if (format != DM_FMT_JSON && format != DM_FMT_PB && format != DM_FMT_PB2) {
+        clerr(err, err_size, "unknown format %d", format);
         return NULL;
     }
-    dbuf plain;
-    dbuf_init(&plain);
     if (compressed) {
-        if (unzstd(d, format, msg, len, &plain, err, err_size) < 0) {
-            dbuf_free(&plain);
+        if (zdec_decompress(&d->z, msg, len, &d->plain, err, err_size) < 0)
             return NULL;
-        }
-        msg = (const uint8_t *)plain.data;
-        len = plain.len;
+        msg = (const uint8_t *)d->plain.data;
+        len = d->plain.len;
     }
-    Danmaku__Frame *f = format == DM_FMT_JSON ? decode_json(msg, len, err, err_size)
-                                              : decode_pb(msg, len, err, err_size);
-    dbuf_free(&plain);
-    return f;
+    return format == DM_FMT_JSON ? decode_json(msg, len, err, err_size)
+                                 : decode_pb(msg, len, err, err_size);
 }
 
 void frame_dec_release(Danmaku__Frame *f)

@@ -1,13 +1,14 @@
-/* bench_scan.h — cheap decoding of edge WebSocket messages for the viewers:
+/* frame_scan.h — cheap decoding of edge WebSocket messages for the viewers:
  * only what the bench needs (frame type, from/to, each event's seq, kind and
  * the send time in our client_msg_id "b<runid>-<n>-<send_us>"), by scanning
  * the JSON text or walking the protobuf wire format, after zstd
  * decompression when the message starts with the zstd magic. A per-process
  * cache keyed by the exact message bytes lets the many viewers of a room
  * that receive the same frame share one decode. Full validation is
- * frame_dec's job (common/frame_dec.h), used by the tests. */
-#ifndef BENCH_SCAN_H
-#define BENCH_SCAN_H
+ * frame_dec's job (client/frame_dec.h). Part of the client library
+ * (libdmclient.a); zstd through client/zdec.h. */
+#ifndef DM_FRAME_SCAN_H
+#define DM_FRAME_SCAN_H
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,14 +33,16 @@ void scan_frame_free(scan_frame *f);
 /* Scans one JSON message (text). Returns 0, or -1 if it is not a
  * recognizable edge frame. prefix: our client_msg_id prefix ("b1234-"). */
 int scan_json(const uint8_t *p, size_t n, const char *prefix, scan_frame *out);
-/* Walks one protobuf danmaku.Frame. 0 / -1 (malformed). */
+/* Walks one protobuf danmaku.Frame, v1 (batch) or v2 (batch2: seqs and
+ * ts_ms summed from the deltas; v2 carries no client_msg_id, so send_us is
+ * -1). 0 / -1 (malformed). */
 int scan_pb(const uint8_t *p, size_t n, const char *prefix, scan_frame *out);
 /* Parses "b<runid>-<n>-<send_us>" if it starts with prefix: send_us or -1. */
 int64_t scan_cmid(const char *s, size_t n, const char *prefix);
 
 /* The decoder with its cache: one per process. */
 typedef struct scan_ctx scan_ctx;
-/* format: 0 json, 1 pb; dict_dir: where danmaku-<fmt>.zdict lives (may be
+/* format: 0 json, 1 pb, 2 pb v2; dict_dir: where danmaku-<fmt>.zdict lives (may be
  * NULL: compressed frames that need a dictionary then fail). */
 scan_ctx *scan_ctx_new(int format, const char *dict_dir, const char *prefix, size_t cache_slots);
 void scan_ctx_free(scan_ctx *c);

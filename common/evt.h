@@ -1,7 +1,10 @@
-/* evt.h — one room event as the edge keeps it: the protobuf Event bytes
+/* evt.h — one room event as it is delivered: the protobuf Event bytes
  * exactly as stored in Redis (for format=pb, concatenated without
- * re-encoding) and its JSON object rendered once (for format=json).
- * Ref-counted: held by a room's ring and by in-flight frames' builders. */
+ * re-encoding), its JSON object rendered once (for format=json) and its
+ * compact protobuf body (for format=pb&v=2): the one rendering of an event in
+ * docs/PROTOCOL.md §2-§3. Ref-counted: held by an edge
+ * room's ring and by in-flight frames' builders; the bench builds its frames
+ * from the same objects (common/wire.h). */
 #ifndef DM_EVT_H
 #define DM_EVT_H
 #include <stddef.h>
@@ -14,10 +17,14 @@ typedef struct evt {
     int refs;
     int kind;
     uint64_t seq;
+    int64_t ts_ms;        /* sequencer time (0 if unknown) */
     uint32_t pb_len;
     uint32_t json_len;
+    uint32_t cpb_len;
     char *json;           /* points into data, after the pb bytes */
-    uint8_t data[];       /* pb bytes, then json bytes */
+    uint8_t *cpb;         /* the CompactEvent body for v=2 (fields 3.., without
+                           * seq_skip/dts_ms, which depend on the batch): after json */
+    uint8_t data[];       /* pb bytes, then json bytes + NUL, then cpb bytes */
 } evt;
 
 /* Builds an event from protobuf Event bytes. seq is the Event's seq field
@@ -33,5 +40,9 @@ void evt_unref(evt *e);
  * tests). */
 struct Danmaku__Event;
 void evt_render_json(dbuf *b, const struct Danmaku__Event *ev, uint64_t seq);
+/* Appends the v=2 CompactEvent body of an unpacked Event to b: user_id,
+ * nick, the body with default-valued fields omitted, flags, risk; no
+ * client_msg_id, seq or ts_ms (exposed for tests). */
+void evt_render_compact(dbuf *b, const struct Danmaku__Event *ev);
 
 #endif

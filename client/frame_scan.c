@@ -1,11 +1,11 @@
-/* bench_scan.c — fast frame scanning for viewers (see bench_scan.h). */
+/* frame_scan.c — fast frame scanning for viewers (see frame_scan.h). */
 #define _GNU_SOURCE
-#include "bench_scan.h"
+#include "frame_scan.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 #include "dbuf.h"
+#include "zdec.h"
 
 void scan_frame_free(scan_frame *f) { free(f->ev); memset(f, 0, sizeof *f); }
 
@@ -185,6 +185,42 @@ static int pb_batch(const uint8_t *p, const uint8_t *end, const char *prefix, sc
     return 0;
 }
 
+/* v2 CompactEvent: seq and ts_ms from the previous event's (prev) plus the
+ * deltas; no client_msg_id, so send_us stays -1. */
+static int pb2_event(const uint8_t *p, const uint8_t *end, const scan_ev *prev, scan_ev *ev)
+{
+    uint64_t skip = 0, dts = 0;
+    while (p < end) {
+        uint32_t num; uint64_t v = 0; const uint8_t *d = NULL; size_t dl = 0;
+        if (pb_field(&p, end, &num, &v, &d, &dl) < 0) return -1;
+        if (num == 1) skip = v;
+        else if (num == 2) dts = v;
+        else if (num == 11) ev->kind = SK_GIFT;
+        else if (num == 12) ev->kind = SK_LIKE;
+    }
+    ev->seq = prev->seq + 1 + skip;
+    ev->ts_ms = prev->ts_ms + (int64_t)((dts >> 1) ^ (~(dts & 1) + 1));
+    return 0;
+}
+
+static int pb2_batch(const uint8_t *p, const uint8_t *end, scan_frame *out)
+{
+    scan_ev prev = { 0, -1, 0, 0 };
+    while (p < end) {
+        uint32_t num; uint64_t v = 0; const uint8_t *d = NULL; size_t dl = 0;
+        if (pb_field(&p, end, &num, &v, &d, &dl) < 0) return -1;
+        if (num == 3) { out->from = v; prev.seq = v - 1; }
+        else if (num == 4) prev.ts_ms = (int64_t)v;
+        else if (num == 5 && d) {
+            scan_ev *e = push_ev(out);
+            if (pb2_event(d, d + dl, &prev, e) < 0) return -1;
+            prev = *e;
+        }
+    }
+    out->to = out->nev ? out->ev[out->nev - 1].seq : out->from;
+    return 0;
+}
+
 static int pb_range(const uint8_t *p, const uint8_t *end, scan_frame *out)
 {
     while (p < end) {
@@ -206,6 +242,7 @@ int scan_pb(const uint8_t *p, size_t n, const char *prefix, scan_frame *out)
         if (num == 1) { out->type = SCAN_BATCH; if (pb_batch(d, d + dl, prefix, out) < 0) return -1; }
         else if (num == 2) { out->type = SCAN_RESET; if (pb_range(d, d + dl, out) < 0) return -1; }
         else if (num == 3) { out->type = SCAN_GAP; if (pb_range(d, d + dl, out) < 0) return -1; }
+        else if (num == 4) { out->type = SCAN_BATCH; if (pb2_batch(d, d + dl, out) < 0) return -1; }
     }
     return 0;
 }
@@ -222,9 +259,7 @@ typedef struct cache_slot {
 struct scan_ctx {
     int format;
     char prefix[48];
-    ZSTD_DCtx *dctx;
-    ZSTD_DDict *ddict;
-    unsigned dict_id;
+    zdec z;
     dbuf out;
     cache_slot *slots; size_t nslots;
     scan_frame tmp;
@@ -236,19 +271,15 @@ scan_ctx *scan_ctx_new(int format, const char *dict_dir, const char *prefix, siz
     scan_ctx *c = xcalloc(1, sizeof *c);
     c->format = format;
     snprintf(c->prefix, sizeof c->prefix, "%s", prefix);
-    c->dctx = ZSTD_createDCtx();
+    zdec_init(&c->z);
     dbuf_init(&c->out);
     c->nslots = cache_slots ? cache_slots : 1;
     c->slots = xcalloc(c->nslots, sizeof *c->slots);
     if (dict_dir) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dict_dir, format ? "pb" : "json");
-        dbuf d; dbuf_init(&d);
-        if (dbuf_append_file(&d, path) == 0) {
-            c->ddict = ZSTD_createDDict(d.data, d.len);
-            c->dict_id = ZSTD_getDictID_fromDict(d.data, d.len);
-        }
-        dbuf_free(&d);
+        snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dict_dir,
+                 format == 2 ? "pb2" : format ? "pb" : "json");
+        zdec_add_file(&c->z, path);
     }
     return c;
 }
@@ -260,8 +291,7 @@ void scan_ctx_free(scan_ctx *c)
     free(c->slots);
     scan_frame_free(&c->tmp);
     dbuf_free(&c->out);
-    ZSTD_freeDDict(c->ddict);
-    ZSTD_freeDCtx(c->dctx);
+    zdec_free(&c->z);
     free(c);
 }
 
@@ -286,31 +316,10 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
     return h ^ (h >> 29);
 }
 
-static int decompress(scan_ctx *c, const uint8_t *msg, size_t len)
-{
-    unsigned long long sz = ZSTD_getFrameContentSize(msg, len);
-    if (sz == ZSTD_CONTENTSIZE_ERROR) return -1;
-    size_t cap = sz == ZSTD_CONTENTSIZE_UNKNOWN ? len * 16 + 4096 : (size_t)sz;
-    if (cap > (64u << 20)) return -1;
-    dbuf_reset(&c->out);
-    dbuf_reserve(&c->out, cap);
-    unsigned id = ZSTD_getDictID_fromFrame(msg, len);
-    size_t r;
-    if (id) {
-        if (!c->ddict || id != c->dict_id) return -1;
-        r = ZSTD_decompress_usingDDict(c->dctx, c->out.data, cap, msg, len, c->ddict);
-    } else {
-        r = ZSTD_decompressDCtx(c->dctx, c->out.data, cap, msg, len);
-    }
-    if (ZSTD_isError(r)) return -1;
-    c->out.len = r;
-    return 0;
-}
-
 static int decode_into(scan_ctx *c, const uint8_t *msg, size_t len, scan_frame *f)
 {
     if (len >= 4 && msg[0] == 0x28 && msg[1] == 0xb5 && msg[2] == 0x2f && msg[3] == 0xfd) {
-        if (decompress(c, msg, len) < 0) return -1;
+        if (zdec_decompress(&c->z, msg, len, &c->out, NULL, 0) < 0) return -1;
         msg = (const uint8_t *)c->out.data; len = c->out.len;
     }
     return c->format ? scan_pb(msg, len, c->prefix, f) : scan_json(msg, len, c->prefix, f);
