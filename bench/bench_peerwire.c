@@ -28,13 +28,15 @@ void pw_resp_publish(dbuf *out, const char *chan, const uint8_t *msg, size_t mle
 }
 
 /* One "<type><text>\r\n" line: *text, *len: its text. Returns the line's
- * length, -2 incomplete, -1 if a CR is not followed by LF or no CRLF
+ * length, -2 incomplete, -1 if a line does not end in CRLF or has none
  * within 4 KiB. */
 static ssize_t line(const uint8_t *p, size_t n, const uint8_t **text, size_t *len)
 {
-    const uint8_t *cr = memchr(p, '\r', n);
-    if (!cr) return n > 4096 ? -1 : -2;
-    if ((size_t)(cr - p) + 1 >= n) return -2;
+    size_t i = 0;
+    while (i < n && i <= 4096 && p[i] != '\r' && p[i] != '\n') i++;
+    if (i > 4096 || (i < n && p[i] == '\n')) return -1;   /* a line ends in CRLF */
+    if (i + 1 >= n) return -2;
+    const uint8_t *cr = p + i;
     if (cr[1] != '\n') return -1;
     *text = p + 1;
     *len = (size_t)(cr - p) - 1;
@@ -156,6 +158,7 @@ static const char *header(const char *head, size_t hl, const char *name, size_t 
 ssize_t pw_http_response(const uint8_t *p, size_t n, int *status,
                          const uint8_t **body, size_t *body_len)
 {
+    if (n < 4) return -2;
     const char *h = (const char *)p, *end = memmem(h, n, "\r\n\r\n", 4);
     if (!end) return n > 65536 ? -1 : -2;
     size_t hl = (size_t)(end - h) + 4;

@@ -111,6 +111,7 @@ static int take_peer_response(pconn *pc, struct evbuffer *in)
 {
     publisher *pb = pc->pb;
     size_t len = evbuffer_get_length(in);
+    if (!len) return 0;
     const uint8_t *p = evbuffer_pullup(in, (ssize_t)len), *body = NULL;
     size_t blen = 0;
     int status = 0, kind;
