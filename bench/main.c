@@ -1,6 +1,6 @@
 /* main.c — danmaku-bench entry point: parses the command line and runs one
- * mode (load test, --train-dict, --wire-size, --raw-baseline); with
- * --peer-start it runs the peer server around the load test. */
+ * mode (load test, --train-dict, --wire-size, --raw-baseline). With
+ * --peer-start the load test runs against a peer server started for it. */
 #include <stdio.h>
 #include "bench_corpus.h"
 #include "bench_cfg.h"
