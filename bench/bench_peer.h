@@ -1,4 +1,4 @@
-/* bench_peer.h — a peer server the bench starts itself (--peer-start):
+/* bench_peer.h — the peer server the bench starts itself (--peer-start).
  * redis-server, or nginx (master + workers, daemon off) with nchan, each in
  * a fresh temp dir on a free loopback port, with its config, pid and logs
  * there. Stopped by its pid only; the dir is removed at the end. */

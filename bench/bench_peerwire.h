@@ -1,7 +1,7 @@
-/* bench_peerwire.h — the wire formats danmaku-bench speaks to peer systems
- * (issue 10): RESP for Redis pub/sub (SUBSCRIBE/PUBLISH commands, pushed
- * messages, PUBLISH replies) and the HTTP responses of an Nchan publisher
- * endpoint. Pure functions: parsers take a buffer, allocate nothing, and
+/* bench_peerwire.h — the wire formats danmaku-bench speaks to the peers.
+ * RESP for Redis pub/sub (SUBSCRIBE/PUBLISH commands, pushed messages,
+ * PUBLISH replies) and the HTTP responses of an Nchan publisher endpoint
+ * (issue 10). Pure functions: parsers take a buffer, allocate nothing, and
  * return bytes consumed / -2 incomplete / -1 invalid; results point into the
  * caller's buffer. */
 #ifndef BENCH_PEERWIRE_H
