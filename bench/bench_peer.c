@@ -9,8 +9,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +78,7 @@ static pid_t spawn(char *const argv[], const char *out)
     int fd = open(out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
     setpgid(0, 0);                       /* a terminal's ^C reaches the bench only */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);    /* a bench that dies (crash, abort) takes it along */
     execvp(argv[0], argv);
     if (!strchr(argv[0], '/')) {         /* nginx lives in /usr/sbin, often not on PATH */
         char alt[256];
@@ -116,6 +119,8 @@ static int answers(const peer *p)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok = 0;
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p->addr.port) };
     inet_pton(AF_INET, p->addr.host, &a.sin_addr);
+    struct timeval tv = { 1, 0 };
+    if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
         char buf[16] = "";
         ok = p->target != TARGET_REDIS ||
@@ -123,6 +128,20 @@ static int answers(const peer *p)
     }
     if (fd >= 0) close(fd);
     return ok;
+}
+
+/* The last line of a file into out ("" if none). */
+static void last_line(const char *path, char *out, size_t n)
+{
+    char line[512];
+    FILE *f = fopen(path, "r");
+    out[0] = 0;
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (line[0]) snprintf(out, n, "%.*s", (int)(n - 1), line);
+    }
+    fclose(f);
 }
 
 int peer_start(peer *p, const bench_cfg *c, char *err, size_t errsz)
@@ -136,15 +155,15 @@ int peer_start(peer *p, const bench_cfg *c, char *err, size_t errsz)
     pid_t pid = p->addr.port < 0 ? -1 : c->target == TARGET_REDIS ? start_redis(p, c) : start_nginx(p, c);
     if (pid < 0) { snprintf(err, errsz, "cannot start %s: %s", peer_name(p), strerror(errno)); peer_stop(p); return -1; }
     p->pid = pid;
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 300; i++) {
         if (!peer_alive(p)) break;
         if (answers(p)) return 0;
         usleep(50000);
     }
     char first[200] = "";
-    peer_log_problems(p, first, sizeof first);
-    snprintf(err, errsz, "%s did not come up on %s:%d (%s; see %s)", peer_name(p), p->addr.host, p->addr.port,
-             p->exited ? "it exited" : "no answer in 5 s", first[0] ? first : p->log);
+    if (!peer_log_problems(p, first, sizeof first)) last_line(p->log, first, sizeof first);
+    snprintf(err, errsz, "%s did not come up on %s:%d (%s; its log: %s)", peer_name(p), p->addr.host, p->addr.port,
+             p->exited ? "it exited" : "no answer in 15 s", first[0] ? first : "empty");
     peer_stop(p);
     return -1;
 }

@@ -18,8 +18,8 @@ typedef struct peer {
 } peer;
 
 /* Starts the server for c->target sized for c (viewers, workers) and waits
- * until it answers (5 s). Returns 0, or -1 with the reason in err (nothing
- * left running). */
+ * until it answers (15 s). The server gets SIGTERM if the bench dies.
+ * Returns 0, or -1 with the reason in err (nothing left running). */
 int peer_start(peer *p, const bench_cfg *c, char *err, size_t errsz);
 /* 1 while the server runs, 0 once it has exited (reaped here). */
 int peer_alive(peer *p);

@@ -324,10 +324,14 @@ static void viewer_cb(evutil_socket_t fd, short what, void *arg)
 /* Binds fd to our source address with an explicit port from this process's
  * own range: the kernel's ephemeral-port search (__inet_hash_connect) costs
  * O(connections) per connect at tens of thousands of sockets, which made the
- * ramp itself CPU-bound. Ports in use (listeners, TIME_WAIT) are skipped. */
+ * ramp itself CPU-bound. Ports in use (listeners) are skipped; SO_REUSEADDR
+ * lets a port held only by TIME_WAIT connections of an earlier run be bound
+ * again (a clash of the whole 4-tuple shows at connect: next port). */
 static int bind_src(vproc *p, int fd)
 {
     uint32_t lo = p->job->port_lo, span = (uint32_t)p->job->port_hi - lo + 1;
+    int one = 1;   /* ports whose earlier connections sit in TIME_WAIT (back-to-back runs) stay usable */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     for (int tries = 0; tries < 256; tries++) {
         struct sockaddr_in s = p->src;
         s.sin_port = htons((uint16_t)(lo + p->port_next++ % span));
