@@ -64,7 +64,13 @@ trap 'exit 130' INT TERM
 [ -f "$CORPUS" ] || { log "corpus $CORPUS not found (set DM_CORPUS)"; exit 2; }
 mkdir -p "$OUT"
 rm -f "$OUT/commands.txt"
-for s in $ONLY; do rm -f "$OUT/$s".* "$OUT/$s"-*; done   # results of the scenarios re-run now
+for s in $ONLY; do   # results of the scenarios re-run now (PEERS: of its BENCH_PEER_SC only)
+  if [ "$s" = PEERS ] && [ -n "${BENCH_PEER_SC:-}" ]; then
+    for sc in $BENCH_PEER_SC; do rm -f "$OUT/PEERS-$sc"-*; done
+    continue
+  fi
+  rm -f "$OUT/$s".* "$OUT/$s"-*
+done
 # begin SID: later commands are recorded in docs/bench/SID.cmds
 begin() { CMDS="$OUT/$1.cmds"; : > "$CMDS"; log "== $1"; }
 
@@ -250,15 +256,15 @@ if want PEERS; then
   PV=${BENCH_PEER_VIEWERS:-20000}     # a smaller figure only to try the script
   NOFILE=$(ulimit -Hn)
   RV=$PV; [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((PV + 200)) ] && RV=$(( (NOFILE - 100) / 10 * 10 ))
+  PSC=${BENCH_PEER_SC:-"P1 P2"}      # P1: one room, P2: rooms of 10 viewers
   for t in dm redis nchan; do
     v=$PV; [ "$t" = redis ] && v=$RV
     case $t in dm) start=100;; *) start=10;; esac
-    peer_search P1 "$t" "$start" "$v" 1
+    case " $PSC " in *" P1 "*) peer_search P1 "$t" "$start" "$v" 1;; esac
   done
   for t in dm redis nchan; do
     v=$PV; [ "$t" = redis ] && v=$RV
-    start=1000
-    peer_search P2 "$t" "$start" "$v" $((v / 10))
+    case " $PSC " in *" P2 "*) peer_search P2 "$t" 1000 "$v" $((v / 10));; esac
   done
   /usr/bin/python3 "$ROOT/bench/mkreport.py" "$ROOT" --peers > "$OUT/PEERS.md" || { log "peers report failed"; exit 1; }
   cat "$OUT/PEERS.md" >&2
