@@ -327,7 +327,8 @@ PEER_SC = {"P1": "one room (S1-like)", "P2": "2,000 rooms x 10 viewers, uniform 
 
 
 def peer_runs():
-    """{(sc, target): {rate: [result, ...]}} from docs/bench/PEERS-SC-T-RATE[-REP].json."""
+    """{(sc, target): {rate: [result, ...]}} from docs/bench/PEERS-SC-T-RATE[-REP].json,
+    the search's own run first, then the repeats."""
     out = {}
     for path in sorted(glob.glob(os.path.join(B, "PEERS-*.json"))):
         m = re.match(r"PEERS-(P\d)-(dm|redis|nchan)-(\d+)(?:-(\d))?\.json$", os.path.basename(path))
@@ -337,8 +338,8 @@ def peer_runs():
             r = json.load(open(path))
         except ValueError:
             continue
-        out.setdefault((m.group(1), m.group(2)), {}).setdefault(int(m.group(3)), []).append(r)
-    return out
+        out.setdefault((m.group(1), m.group(2)), {}).setdefault(int(m.group(3)), []).append((int(m.group(4) or 1), r))
+    return {k: {rate: [r for _, r in sorted(rs, key=lambda x: x[0])] for rate, rs in v.items()} for k, v in out.items()}
 
 
 def passed(r):
