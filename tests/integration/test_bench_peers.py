@@ -7,9 +7,11 @@ commandstats); a peer server killed mid-run must be reported as a failure;
 the bench must leave no server process and no temp dir behind."""
 import json, os, random, re, signal, shutil, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, ROOT, SAN_ENV, BAD_LOG, test, main
+import harness
+from harness import BIN, test, main
+from test_bench import CORPUS, check_san, run_env as bench_env
+harness._tests[:] = []        # the helpers above, not test_bench's tests
 
-CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "data", "danmaku", "bilibili_video_danmaku.jsonl")
 VIEWERS, ROOMS, RATE = 300, 10, 100
 
 
@@ -24,16 +26,9 @@ def bench_argv(st, out, target, extra=()):
 
 
 def run_env():
-    env = dict(os.environ)
-    env.update(SAN_ENV)
-    env["PATH"] = env.get("PATH", "") + ":/usr/sbin"
+    env = bench_env()
+    env["PATH"] = env.get("PATH", "") + ":/usr/sbin"     # nginx
     return env
-
-
-def check_san(text):
-    for line in text.splitlines():
-        if BAD_LOG.search(line):
-            raise AssertionError("bench output: " + line)
 
 
 def run(argv):
