@@ -143,6 +143,12 @@ static int parse_room_prefix(const opt_def *d, void *cfg, const char *v, char *e
 static const char *const format_names[] = { "json", "pb", "pb2", NULL };   /* WIRE_* */
 static const char *const compress_names[] = { "none", "zstd", NULL };
 static const char *const arrival_names[] = { "constant", "poisson", NULL };   /* PACE_* */
+static const char *const target_names[] = { "dm", "redis", "nchan", NULL };    /* TARGET_* */
+
+const char *cfg_target_name(int target)
+{
+    return target >= 0 && target <= TARGET_NCHAN ? target_names[target] : "?";
+}
 
 #define F(f) OPT_FIELD(bench_cfg, f)
 #define LIST(nm, field, argname, what) \
@@ -194,6 +200,14 @@ static const opt_def bench_table[] = {
     STR("json", json_out, "", "FILE", "write the full result as JSON"),
     STR("plot", plot_prefix, "", "PREFIX", "write gnuplot PNGs PREFIX-*.png"),
     FLAG("quiet", quiet, "no progress lines"),
+    { .name = "target", .type = OPT_ENUM, F(target), .def = "dm", .names = target_names, .arg = "T",
+      .help = "system under test: dm (--edge/--broadcaster), redis (pub/sub), nchan (nginx)" },
+    { .name = "redis", .type = OPT_HOSTPORT, F(redis_addr), .arg = "HOST:PORT",
+      .help = "--target redis: the redis-server viewers SUBSCRIBE to and publishers PUBLISH to" },
+    { .name = "nchan", .type = OPT_HOSTPORT, F(nchan_addr), .arg = "HOST:PORT",
+      .help = "--target nchan: nginx with nchan at /sub/<room> (websocket) and /pub/<room>" },
+    FLAG("peer-start", peer_start, "--target redis|nchan: start the server in a temp dir on a free port, stop it at the end"),
+    UINT("peer-workers", peer_workers, "2", 1, 64, "--peer-start --target nchan: nginx worker processes"),
     FLAG("train-dict", train_dict, "mode: train zstd dictionaries from --corpus into --out-dir"),
     STR("out-dir", out_dir, "proto/zdict", "DIR", "--train-dict output directory"),
     UINT("dict-size", dict_size, "65536", 1024, 1048576, "--train-dict dictionary size in bytes"),
@@ -229,6 +243,28 @@ static const opt_spec bench_spec = {
     .ndefs = sizeof bench_table / sizeof bench_table[0],
 };
 
+/* --target redis|nchan: the peer's address into edges[0] and bcs[0]; NULL
+ * or why not. */
+static const char *check_peer(bench_cfg *c)
+{
+    hostport *hp = c->target == TARGET_REDIS ? &c->redis_addr : &c->nchan_addr;
+    struct in_addr a;
+    if (c->format != 0 || c->compress != 0)
+        return "peer targets carry our JSON batch frames: --format json --compress none";
+    if (!strcmp(hp->host, "localhost"))
+        snprintf(hp->host, sizeof hp->host, "127.0.0.1");
+    if (c->peer_start)
+        return hp->host[0] ? "--peer-start excludes --redis/--nchan HOST:PORT" : NULL;
+    if (!hp->host[0])
+        return c->target == TARGET_REDIS ? "--target redis needs --redis HOST:PORT or --peer-start"
+                                         : "--target nchan needs --nchan HOST:PORT or --peer-start";
+    if (inet_pton(AF_INET, hp->host, &a) != 1)
+        return "the peer address must be IPv4 (or localhost)";
+    c->edges[0] = c->bcs[0] = *hp;
+    c->nedges = c->nbcs = 1;
+    return NULL;
+}
+
 /* Rules across options; 0 or -1 after the message. */
 static int check(bench_cfg *c, FILE *err)
 {
@@ -244,6 +280,8 @@ static int check(bench_cfg *c, FILE *err)
         why = "--procs: at most 64 reader processes with --raw-baseline";
     else if (c->train_dict || c->wire_size || c->raw_baseline || frames)
         return 0;
+    else if (c->target != TARGET_DM)
+        why = check_peer(c);
     else if (!c->nedges)
         why = "--edge HOST:PORT[,..] is required (try --help)";
     else if (!c->nbcs && c->rate > 0)

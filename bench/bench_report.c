@@ -29,7 +29,7 @@ static void lat_line(FILE *f, const char *name, const hist *h)
 static uint64_t http_errors(const pub_stats *ps)
 {
     uint64_t n = 0;
-    if (ps) for (int s = 0; s < 600; s++) if (s != 200) n += ps->by_status[s];
+    if (ps) for (int s = 0; s < 600; s++) if (!pub_status_ok(s)) n += ps->by_status[s];
     return n;
 }
 
@@ -62,9 +62,9 @@ void report_summary(const bench_agg *a, FILE *f)
 {
     const bench_cfg *c = a->cfg;
     const pub_stats *ps = a->pub;
-    fprintf(f, "== danmaku-bench%s%s: %zu viewers / %zu rooms (%s), %s%s, %.0f ev/s for %.0f s (+%.0f s warmup), %zu procs\n",
-            c->label[0] ? " " : "", c->label, c->viewers, c->rooms, c->popularity, cfg_format_name(c->format),
-            c->compress ? "+zstd" : "", c->rate, c->duration, c->warmup, a->nprocs);
+    fprintf(f, "== danmaku-bench%s%s: target %s, %zu viewers / %zu rooms (%s), %s%s, %.0f ev/s for %.0f s (+%.0f s warmup), %zu procs\n",
+            c->label[0] ? " " : "", c->label, cfg_target_name(c->target), c->viewers, c->rooms, c->popularity,
+            cfg_format_name(c->format), c->compress ? "+zstd" : "", c->rate, c->duration, c->warmup, a->nprocs);
     fprintf(f, "connections: %zu open at end, peak %zu, %zu failed, %zu closed by server; connect p50 %.1f ms p99 %.1f ms max %.1f ms (ramp %.1f s)\n",
             a->connected, a->connected_peak, a->failed, a->closed, ms(hist_quantile(&a->conn, 0.5)),
             ms(hist_quantile(&a->conn, 0.99)), ms(a->conn.max), a->ramp_s);
@@ -78,7 +78,7 @@ void report_summary(const bench_agg *a, FILE *f)
                 (unsigned long long)ps->unanswered, ms(hist_quantile(&ps->lat, 0.5)),
                 ms(hist_quantile(&ps->lat, 0.99)), ms(ps->lat.max));
         for (int s = 0; s < 600; s++)
-            if (s != 200 && ps->by_status[s]) fprintf(f, "  http %d: %llu\n", s, (unsigned long long)ps->by_status[s]);
+            if (!pub_status_ok(s) && ps->by_status[s]) fprintf(f, "  http %d: %llu\n", s, (unsigned long long)ps->by_status[s]);
         for (size_t i = 0; i < ps->nerr_sample; i++) fprintf(f, "  e.g. %s\n", ps->err_sample[i]);
     }
     uint64_t ev = a->events[0] + a->events[1] + a->events[2];
@@ -157,6 +157,7 @@ static json_t *jconfig(const bench_cfg *c)
         "warmup_s", c->warmup, "drain_s", c->drain, "corpus", c->corpus,
         "pub_conns", (json_int_t)c->pub_conns, "history", c->history);
     json_object_set_new(o, "label", json_string(c->label));
+    json_object_set_new(o, "target", json_string(cfg_target_name(c->target)));
     return o;
 }
 

@@ -375,7 +375,7 @@ static int verdict(const bench_agg *a)
 {
     const pub_stats *ps = a->pub;
     uint64_t http_err = 0;
-    if (ps) for (int s = 0; s < 600; s++) if (s != 200) http_err += ps->by_status[s];
+    if (ps) for (int s = 0; s < 600; s++) if (!pub_status_ok(s)) http_err += ps->by_status[s];
     return a->missing == 0 && a->missing_tail == 0 && a->failed == 0 && a->closed == 0 && a->dup == 0
         && a->decode_err == 0 && http_err == 0 && (!ps || ps->unanswered == 0);
 }

@@ -1,11 +1,13 @@
 /* main.c — danmaku-bench entry point: parses the command line and runs one
- * mode (load test, --train-dict, --wire-size, --frames, --raw-baseline). */
+ * mode (load test, --train-dict, --wire-size, --frames, --raw-baseline). With
+ * --peer-start the load test runs against a peer server started for it. */
 #include <stdio.h>
 #include <string.h>
 #include "bench_corpus.h"
 #include "bench_cfg.h"
 #include "bench_dict.h"
 #include "bench_frames.h"
+#include "bench_peer.h"
 #include "bench_raw.h"
 #include "bench_run.h"
 #include "log.h"
@@ -69,6 +71,35 @@ static int run_raw(const bench_cfg *c)
     return raw_run(&rc);
 }
 
+/* --peer-start: the load test against a server started for it. A server
+ * that died during the run, or logged serious errors, fails the run. */
+static int run_with_peer(bench_cfg *c)
+{
+    peer p;
+    char err[512];
+    if (peer_start(&p, c, err, sizeof err) < 0) {
+        fprintf(stderr, "danmaku-bench: %s\n", err);
+        return 2;
+    }
+    fprintf(stderr, "peer %s pid=%d addr=%s:%d dir=%s\n", peer_name(&p), (int)p.pid, p.addr.host,
+            p.addr.port, p.dir);
+    c->edges[0] = c->bcs[0] = p.addr;
+    c->nedges = c->nbcs = 1;
+    if (c->npids < BENCH_MAX_ADDRS) c->server_pids[c->npids++] = (int)p.pid;
+    int rc = bench_run(c);
+    if (!peer_alive(&p)) {
+        printf("FAILED: peer %s pid=%d exited during the run\n", peer_name(&p), (int)p.pid);
+        rc = rc ? rc : 1;
+    }
+    int problems = peer_log_problems(&p, err, sizeof err);
+    if (problems) {
+        printf("FAILED: peer %s logged %d serious line(s), first: %s\n", peer_name(&p), problems, err);
+        rc = rc ? rc : 1;
+    }
+    peer_stop(&p);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     log_init("danmaku-bench", LOG_WARN);
@@ -86,5 +117,7 @@ int main(int argc, char **argv)
         return run_frames(&c);
     if (c.raw_baseline)
         return run_raw(&c);
+    if (c.target != TARGET_DM && c.peer_start)
+        return run_with_peer(&c);
     return bench_run(&c);
 }

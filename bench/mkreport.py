@@ -2,8 +2,10 @@
 """mkreport.py ROOT — renders docs/BENCHMARKS.md from the results that
 scripts/bench.sh left in docs/bench/ (danmaku-bench --json files, the raw
 baseline, the wire-size table, the exact commands) plus the hand-written
-analysis in docs/bench/analysis.md. The "## Dictionaries" section of the
-existing file is kept as it is."""
+analysis in docs/bench/analysis.md. The hand-written sections of the
+existing file ("Edge optimisation", "Peers", "Dictionaries") are kept as
+they are. `mkreport.py ROOT --peers` prints the peer comparison
+(docs/bench/PEERS-*.json of scripts/bench.sh's PEERS step) as Markdown."""
 import glob, json, os, platform, re, statistics, subprocess, sys, time
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
@@ -306,7 +308,7 @@ def s6(A):
 def main():
     old = open(MD).read() if os.path.exists(MD) else ""
     kept = []   # hand-written sections carried over verbatim
-    for title in ("Edge optimisation", "Sequencer optimisation", "Dictionaries"):
+    for title in ("Edge optimisation", "Sequencer optimisation", "Peers", "Dictionaries"):
         m = re.search(r"^## " + re.escape(title) + r".*?(?=^## |\Z)", old, re.S | re.M)
         if m:
             kept.append(m.group(0).rstrip() + "\n")
@@ -341,5 +343,68 @@ def main():
     open(MD, "w").write("\n".join(parts))
 
 
+PEER_NAMES = {"dm": "dm (pb+zstd, edge 2 workers)", "redis": "Redis pub/sub", "nchan": "nginx + Nchan (2 workers)"}
+PEER_SC = {"P1": "one room (S1-like)", "P2": "2,000 rooms x 10 viewers, uniform (S2-like)"}
+
+
+def peer_runs():
+    """{(sc, target): {rate: [result, ...]}} from docs/bench/PEERS-SC-T-RATE[-REP].json,
+    the search's own run first, then the repeats."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(B, "PEERS-*.json"))):
+        m = re.match(r"PEERS-(P\d)-(dm|redis|nchan)-(\d+)(?:-(\d))?\.json$", os.path.basename(path))
+        if not m:
+            continue
+        try:
+            r = json.load(open(path))
+        except ValueError:
+            continue
+        out.setdefault((m.group(1), m.group(2)), {}).setdefault(int(m.group(3)), []).append((int(m.group(4) or 1), r))
+    return {k: {rate: [r for _, r in sorted(rs, key=lambda x: x[0])] for rate, rs in v.items()} for k, v in out.items()}
+
+
+def passed(r):
+    return bool(r["ok"]) and r["delivery"]["latency_ms"]["p99"] < 1000
+
+
+def peers():
+    runs = peer_runs()
+    rows, best = [], {}
+    for sc in ("P1", "P2"):
+        for t in ("dm", "redis", "nchan"):
+            byrate = runs.get((sc, t), {})
+            ok = [rate for rate, rs in byrate.items() if passed(rs[0])]
+            tried = ", ".join("%d%s" % (rate, "✓" if passed(byrate[rate][0]) else "✗") for rate in sorted(byrate))
+            if not ok:
+                rows.append("| %s | %s | none | — | — | — | — | %s |" % (sc, PEER_NAMES[t], tried or "not run"))
+                continue
+            rate = max(ok)
+            rs = byrate[rate]
+            med = lambda f: statistics.median(f(r) for r in rs)
+            dps = med(lambda r: r["delivery"]["events_per_s"])
+            best[(sc, t)] = (rate, dps)
+            rows.append("| %s | %s | %s | %s | %s | %d/%d | %s / %s / %s | %s |" % (
+                sc, PEER_NAMES[t] + (" (%s viewers)" % f0(rs[0]["config"]["viewers"]) if rs[0]["config"]["viewers"] != 20000 else ""),
+                f0(rate), f0(dps), f1(med(lambda r: r["delivery"]["latency_ms"]["p99"])),
+                sum(passed(r) for r in rs), len(rs), f0(med(lambda r: r["servers"]["cpu_pct_mean"])),
+                f0(med(lambda r: r["bench_self"]["cpu_pct_mean"])) if "bench_self" in rs[0] else "—",
+                f0(med(lambda r: r["machine_busy"]["cpu_pct_mean"])) if "machine_busy" in rs[0] else "—", tried))
+    out = ["| scenario | target | highest passing ev/s | deliveries/s (median) | p99 ms (median) | runs passing at that rate | CPU % server / bench / machine | rates tried (✓ pass, ✗ fail) |",
+           "|---|---|---:|---:|---:|---:|---:|---|"] + rows
+    out.append("")
+    for sc in ("P1", "P2"):
+        if (sc, "dm") not in best:
+            continue
+        for t in ("redis", "nchan"):
+            if (sc, t) in best:
+                out.append("- %s: dm / %s = %.2f× the passing rate, %.2f× the deliveries/s" % (
+                    PEER_SC[sc], PEER_NAMES[t], best[(sc, "dm")][0] / best[(sc, t)][0],
+                    best[(sc, "dm")][1] / max(best[(sc, t)][1], 1)))
+    print("\n".join(out))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[2] == "--peers":
+        peers()
+    else:
+        main()
