@@ -112,3 +112,14 @@ void benc_frame(benc *b, dbuf *out, int fmt, int zstd, const char *room, const c
     benc_payload(b, &b->pay, fmt, room, epoch, ev, n);
     wire_frame_append(&b->enc, out, fmt, zstd, b->pay.data, b->pay.len);
 }
+
+void benc_json_batch(dbuf *out, const char *room, const char *epoch, const bev *ev, size_t n)
+{
+    static benc plain;
+    static int ready;
+    if (!ready) {
+        benc_init(&plain, NULL, 3);
+        ready = 1;
+    }
+    benc_payload(&plain, out, WIRE_JSON, room, epoch, ev, n);
+}

@@ -57,5 +57,9 @@ void benc_payload(benc *b, dbuf *out, int fmt, const char *room, const char *epo
  * appended to out. */
 void benc_frame(benc *b, dbuf *out, int fmt, int zstd, const char *room, const char *epoch,
                 const bev *ev, size_t n);
+/* The JSON batch payload (uncompressed, no frame header) for ev[0..n),
+ * appended to out: what the peer targets (Redis, Nchan) carry. Uses one
+ * process-wide builder without dictionaries, made on first use. */
+void benc_json_batch(dbuf *out, const char *room, const char *epoch, const bev *ev, size_t n);
 
 #endif
