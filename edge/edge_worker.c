@@ -163,10 +163,10 @@ static int make_listener(const edge_conf *c)
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     char port[16];
-    snprintf(port, sizeof port, "%d", c->listen_port);
-    int rc = getaddrinfo(c->listen_host[0] ? c->listen_host : NULL, port, &hints, &ai);
+    snprintf(port, sizeof port, "%d", c->listen.port);
+    int rc = getaddrinfo(c->listen.host, port, &hints, &ai);
     if (rc) {
-        LOGE("edge", "--listen %s: %s", c->listen, gai_strerror(rc));
+        LOGE("edge", "--listen %s: %s", c->listen_text, gai_strerror(rc));
         return -1;
     }
     int one = 1;
@@ -174,7 +174,7 @@ static int make_listener(const edge_conf *c)
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)
         || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)
         || bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 4096)) {
-        LOGE("edge", "listen on %s: %s", c->listen, strerror(errno));
+        LOGE("edge", "listen on %s: %s", c->listen_text, strerror(errno));
         if (fd >= 0)
             close(fd);
         fd = -1;
@@ -249,7 +249,7 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
         worker_free(w);
         return 1;
     }
-    w->sub = sub_new(w->base, conf->redis_host, conf->redis_port, &sub_cb, w);
+    w->sub = sub_new(w->base, conf->redis.host, conf->redis.port, &sub_cb, w);
     w->redis = &sub_link_ops;
     w->redis_ctx = w->sub;
     w->sig_term = evsignal_new(w->base, SIGTERM, on_stop, w);
@@ -262,7 +262,7 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
     event_add(w->sig_int, NULL);
     event_add(w->sweep_ev, &one);
     event_add(w->stats_ev, &st);
-    LOGI("edge", "worker %d (pid %d) listening on %s, redis %s", index, w->pid, conf->listen, conf->redis);
+    LOGI("edge", "worker %d (pid %d) listening on %s, redis %s", index, w->pid, conf->listen_text, conf->redis_text);
     event_base_dispatch(w->base);
     on_stats(-1, 0, w);
     worker_free(w);
@@ -316,7 +316,6 @@ static pid_t spawn(const edge_conf *conf, const slot *s, int n, int index, const
                 close(s[i].fd);
         int rc = worker_main(conf, index, s[index].fd);
         free((void *)s);
-        edge_conf_free((edge_conf *)conf);
         exit(rc);
     }
     return pid;
