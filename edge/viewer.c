@@ -187,6 +187,8 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
     set_slow(v, 0);
     if (v->state == V_CLOSING)
         start_linger(v);
+    else if (v->state == V_WS && v->w->vh.drained)
+        v->w->vh.drained(v);
 }
 
 int viewer_slow_grade(const edge_conf *c, size_t pend, uint64_t age_ms, int slow)

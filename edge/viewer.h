@@ -58,6 +58,7 @@ typedef struct viewer {
     struct req *req;                 /* in-flight catch-up read */
     int catchup_stalled;             /* retry the catch-up read later */
     uint64_t next_seq;               /* next seq this viewer must get */
+    uint64_t gap_from, gap_to;       /* owed "slow" gap not sent yet (deliver.c; 0: none) */
     uint64_t start_seq;              /* where its history / resume began */
     uint64_t since;
     uint32_t history;
