@@ -161,8 +161,11 @@ export class Stack {
     return e;
   }
 
-  /** Stops everything; throws if a process failed or a log holds a sanitizer report. */
-  async close() {
+  /**
+   * Stops everything; throws if a process failed or a log holds a sanitizer report. The temp
+   * dir is removed, except files matching `keep` (e.g. screenshots: their path is printed).
+   */
+  async close({ keep } = {}) {
     const errors = [];
     for (const p of [...this.procs].reverse()) {
       const e = await this.stop(p);
@@ -173,6 +176,11 @@ export class Stack {
       if (bad) errors.push(`${p.name} log: ${bad.trim()}`);
     }
     if (errors.length) throw new Error(errors.join('; ') + ` (logs kept in ${this.dir})`);
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    const kept = keep ? fs.readdirSync(this.dir).filter((f) => keep.test(f)) : [];
+    for (const f of fs.readdirSync(this.dir)) {
+      if (!kept.includes(f)) fs.rmSync(path.join(this.dir, f), { recursive: true, force: true });
+    }
+    if (kept.length) console.log(`# kept in ${this.dir}: ${kept.join(' ')}`);
+    else fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
