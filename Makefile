@@ -20,7 +20,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   ?=
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(OPT) -MMD -MP \
             -I common -I $(B)/gen $(PKG_CFLAGS) \
-            -DDM_SHARE_DIR='"$(CURDIR)/proto/zdict"'
+            -DDM_SHARE_DIR='"$(CURDIR)/proto/zdict"' -DDM_WEB_DIR='"$(CURDIR)/web/dist"'
 LDFLAGS  += $(OPT)
 LDLIBS   := $(PKG_LIBS) -lm
 
@@ -118,6 +118,7 @@ test: deps
 	$(Q)tests/run.sh build/asan
 
 run: deps all
+	$(Q)$(MAKE) --no-print-directory web || echo "web: viewer page not built (npm?); the edge serves no page"
 	$(Q)scripts/run.sh
 
 bench: deps all

@@ -92,7 +92,7 @@ if want web; then
     echo "   not ok - web: node not installed (scripts/deps.sh)"; fail=$((fail + 1)); failed_names+=("web")
   elif make -s --no-print-directory web >"$LOGDIR/web-build.log" 2>&1; then
     run_one "web/node-test" 600 bash -c 'set -o pipefail; cd web &&
-      node --test --test-reporter=tap test/ | sed -E "s/^(not )?ok [0-9]+ - /\1ok - /"'
+      node --test --test-concurrency=1 --test-reporter=tap test/ | sed -E "s/^(not )?ok [0-9]+ - /\1ok - /"'
   else
     echo "   not ok - web build"; tail -30 "$LOGDIR/web-build.log" | sed 's/^/   | /'
     fail=$((fail + 1)); failed_names+=("web-build")
