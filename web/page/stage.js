@@ -72,10 +72,15 @@ export class Stage {
     return tailIn && T - e <= (T * W) / (W + w);
   }
 
+  family() {
+    this.fontFamily ??= getComputedStyle(this.el).fontFamily || 'sans-serif';
+    return this.fontFamily;
+  }
+
   /** Width in px of a text in the comment font. */
   measure(text, px) {
     this.ctx ??= document.createElement('canvas').getContext('2d');
-    this.ctx.font = `700 ${px}px ${getComputedStyle(this.el).fontFamily}`;
+    this.ctx.font = `700 ${px}px ${this.family()}`;
     return Math.ceil(this.ctx.measureText(text).width) + 2;
   }
 
@@ -90,7 +95,7 @@ export class Stage {
     }
     const color = hex(ev.color ?? 0xffffff);
     const style = this.engine === 'canvas'
-      ? { font: `bold ${px}px sans-serif`, fillStyle: color, strokeStyle: '#000', lineWidth: 2,
+      ? { font: `700 ${px}px ${this.family()}`, fillStyle: color, strokeStyle: '#000', lineWidth: 2,
         textBaseline: 'bottom' }
       : { fontSize: `${px}px`, color, textShadow: '1px 0 1px #000, 0 1px 1px #000, 0 -1px 1px #000, -1px 0 1px #000',
         whiteSpace: 'pre', fontWeight: '700', lineHeight: String(LINE), opacity: ev.risk ? '0.6' : '1' };

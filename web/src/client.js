@@ -150,6 +150,7 @@ export class DanmakuClient {
     }
     this.ws = ws;
     ws.binaryType = 'arraybuffer';
+    if (typeof ws.on === 'function') this.watchHandshake(ws, gen);
     this.connections++;
     ws.onopen = () => {
       if (gen !== this.gen) return;
@@ -172,6 +173,20 @@ export class DanmakuClient {
     };
   }
 
+  /**
+   * Node's `ws` only: a refused handshake (HTTP status instead of 101) is seen with its
+   * status and Retry-After (browsers hide both: a plain close 1006 there).
+   */
+  watchHandshake(ws, gen) {
+    ws.on('unexpected-response', (req, res) => {
+      if (gen !== this.gen) return;
+      const ra = Number(res.headers['retry-after']);
+      this.refused = { status: res.statusCode, retryAfterMs: ra >= 0 ? ra * 1000 : null };
+      res.resume();
+      ws.terminate();            // aborts the handshake: 'error', then close 1006
+    });
+  }
+
   /** Detaches the current socket (its late events are ignored) and closes it. */
   dropSocket(code, reason) {
     const ws = this.ws;
@@ -190,21 +205,27 @@ export class DanmakuClient {
     if (gen !== this.gen || this.state === 'closed') return;
     this.ws = null;
     const info = { code, reason: reason || this.lastError || '' };
-    this.lastError = null;
-    const m = /Unexpected server response: (\d+)/.exec(info.reason);
-    if (m) info.status = Number(m[1]);
+    const refused = this.refused;
+    this.lastError = this.refused = null;
+    if (refused) {
+      info.status = refused.status;
+      info.reason = `handshake refused: HTTP ${refused.status}`;
+    }
     if (FATAL_CLOSE.has(code) || (info.status >= 400 && info.status < 500 && info.status !== 429)) {
       this.emit('close', { ...info, willRetry: false });
       this.emit('error', new Error(`edge refused the client: ${info.status || code} ${info.reason}`));
       this.setState('closed');
       return;
     }
-    this.scheduleRetry(gen, info);
+    // 503 over_capacity: honour Retry-After when it is longer than the backoff
+    const backoff = backoffDelay(this.attempt, this.backoffMinMs, this.backoffMaxMs);
+    const wait = refused?.retryAfterMs != null ? Math.max(backoff, refused.retryAfterMs) : backoff;
+    this.attempt++;
+    this.scheduleRetry(gen, info, wait);
   }
 
   scheduleRetry(gen, info, delayMs) {
-    const delay = delayMs ?? backoffDelay(this.attempt, this.backoffMinMs, this.backoffMaxMs);
-    if (delayMs == null) this.attempt++;
+    const delay = delayMs ?? backoffDelay(this.attempt++, this.backoffMinMs, this.backoffMaxMs);
     this.stats.reconnects++;
     this.emit('close', { ...info, willRetry: true, delayMs: delay });
     this.setState('waiting');

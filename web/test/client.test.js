@@ -246,3 +246,25 @@ test('edge down: backoff grows, then the client resumes when it is back', async 
     w.close();
   });
 });
+
+test('handshake refused: 503 over_capacity honours Retry-After, 400 stops the client', async () => {
+  await withStack('refused', async (st) => {
+    const room = 'cap';
+    const a = new Watcher({ url: st.edgeProc.url, room, history: 0 });
+    await a.opened();
+    const b = new Watcher({ url: st.edgeProc.url, room, history: 0, backoffMinMs: 20, backoffMaxMs: 100 });
+    await waitFor(() => b.closes.length >= 1, 5000, 'a refused handshake');
+    assert.equal(b.closes[0].status, 503);
+    assert.ok(b.closes[0].willRetry && b.closes[0].delayMs >= 1000, JSON.stringify(b.closes[0]));
+    a.close();
+    await b.opened(1, 10000);
+    await st.publish(room, comment(1));
+    await b.waitSeq(1);
+    b.close();
+    const bad = new Watcher({ url: st.edgeProc.url, room: 'no.dots', history: 0 });
+    await waitFor(() => bad.c.state === 'closed', 5000, 'stopped after 400');
+    assert.equal(bad.closes[0].status, 400);
+    assert.equal(bad.closes[0].willRetry, false);
+    assert.match(String(bad.errors[0]), /400/);
+  }, ['--max-viewers-per-worker', '1']);
+});
