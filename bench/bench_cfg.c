@@ -1,91 +1,259 @@
-/* bench_cfg.c — command-line parsing for the load test. */
+/* bench_cfg.c — danmaku-bench's option table (one entry per option; the
+ * engine in common/opt.c does parsing, --help and --print-config) and the
+ * parsers for its special forms (address lists, mix, popularity). */
 #include "bench_cfg.h"
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bench_pace.h"
 #include "bench_pop.h"
+#include "opt.h"
 
 #define DEFAULT_CORPUS "../shared/data/danmaku/bilibili_video_danmaku.jsonl"
 
-void cfg_defaults(bench_cfg *c)
-{
-    memset(c, 0, sizeof *c);
-    c->viewers = 100; c->rooms = 1;
-    snprintf(c->popularity, sizeof c->popularity, "uniform");
-    c->ramp = 5000; c->rate = 100;
-    c->mix[0] = 0.98; c->mix[1] = 0.02; c->mix[2] = 0;
-    c->arrivals = PACE_CONSTANT;
-    c->duration = 10; c->warmup = 2; c->drain = 3;
-    snprintf(c->corpus, sizeof c->corpus, "%s", DEFAULT_CORPUS);
-    c->pub_conns = 8;
-    snprintf(c->dict_dir, sizeof c->dict_dir, "%s", DM_SHARE_DIR);
-    c->history = 0;
-    c->seed = 1;
-}
+#ifndef DM_SHARE_DIR
+#define DM_SHARE_DIR "proto/zdict"
+#endif
 
-int cfg_hostport(const char *s, hostport *hp)
+/* An IPv4 HOST:PORT ("localhost" allowed). */
+static int put_hp(const char *t, size_t i, void *arr, char *err, size_t errsz)
 {
-    const char *colon = strrchr(s, ':');
-    if (!colon || colon == s || (size_t)(colon - s) >= sizeof hp->host) return -1;
-    memcpy(hp->host, s, (size_t)(colon - s));
-    hp->host[colon - s] = 0;
-    if (!strcmp(hp->host, "localhost")) snprintf(hp->host, sizeof hp->host, "127.0.0.1");
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || p <= 0 || p > 65535) return -1;
-    hp->port = (int)p;
+    hostport *hp = &((hostport *)arr)[i];
+    struct in_addr a;
+    if (dm_hostport_parse(t, hp, err, errsz) < 0)
+        return -1;
+    if (!strcmp(hp->host, "localhost"))
+        snprintf(hp->host, sizeof hp->host, "127.0.0.1");
+    if (inet_pton(AF_INET, hp->host, &a) != 1) {
+        snprintf(err, errsz, "'%s': the bench needs an IPv4 address (or localhost)", t);
+        return -1;
+    }
     return 0;
 }
 
-/* Splits a comma list, calling fn on each item; -1 if fn fails or > max. */
-static int split(const char *s, size_t max, size_t *n, int (*fn)(const char *, void *, size_t), void *arr)
+static int put_addr(const char *t, size_t i, void *arr, char *err, size_t errsz)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", s);
-    *n = 0;
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n >= max || fn(tok, arr, *n) < 0) return -1;
-        (*n)++;
+    struct in_addr a;
+    if (inet_pton(AF_INET, t, &a) != 1) {
+        snprintf(err, errsz, "'%s' is not an IPv4 address", t);
+        return -1;
     }
-    return *n ? 0 : -1;
-}
-
-static int put_hp(const char *t, void *arr, size_t i) { return cfg_hostport(t, &((hostport *)arr)[i]); }
-static int put_addr(const char *t, void *arr, size_t i)
-{
-    if (strlen(t) >= 64) return -1;
     snprintf(((char (*)[64])arr)[i], 64, "%s", t);
     return 0;
 }
-static int put_pid(const char *t, void *arr, size_t i)
+
+static int put_pid(const char *t, size_t i, void *arr, char *err, size_t errsz)
 {
-    char *end; long p = strtol(t, &end, 10);
-    if (*end || p <= 0) return -1;
+    char *end;
+    long p = strtol(t, &end, 10);
+    if (*end || end == t || p <= 0 || p > 4194304) {
+        snprintf(err, errsz, "'%s' is not a pid", t);
+        return -1;
+    }
     ((int *)arr)[i] = (int)p;
     return 0;
 }
 
-int cfg_mix(const char *s, double mix[3])
+/* Comma lists (replaced, "" for none) with their count fields. */
+static int parse_list(const opt_def *d, void *cfg, const char *v, char *err, size_t errsz)
+{
+    bench_cfg *c = cfg;
+    void *arr = (char *)cfg + d->off;
+    size_t *n = arr == c->edges ? &c->nedges : arr == c->bcs ? &c->nbcs
+              : arr == c->src_addrs ? &c->nsrc : &c->npids;
+    int (*fn)(const char *, size_t, void *, char *, size_t) =
+        arr == c->src_addrs ? put_addr : arr == c->server_pids ? put_pid : put_hp;
+    int k = *v ? opt_split(v, BENCH_MAX_ADDRS, fn, arr, err, errsz) : 0;   /* "": none */
+    if (k < 0)
+        return -1;
+    *n = (size_t)k;
+    return 0;
+}
+
+/* "comments:0.98,gifts:0.02,likes:0" into mix[3] (normalized). */
+static int parse_mix(const opt_def *d, void *cfg, const char *s, char *err, size_t errsz)
 {
     static const char *const names[3] = { "comments", "gifts", "likes" };
+    double *mix = ((bench_cfg *)cfg)->mix, m[3] = { 0, 0, 0 };
     char buf[256];
     snprintf(buf, sizeof buf, "%s", s);
-    double m[3] = { 0, 0, 0 };
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(tok, ':');
-        if (!colon) return -1;
-        *colon = 0;
+        char *colon = strchr(tok, ':'), *end = NULL;
         int k = -1;
-        for (int i = 0; i < 3; i++) if (!strcmp(tok, names[i])) k = i;
-        char *end; double v = strtod(colon + 1, &end);
-        if (k < 0 || *end || v < 0) return -1;
+        if (colon) {
+            *colon = 0;
+            for (int i = 0; i < 3; i++)
+                if (!strcmp(tok, names[i]))
+                    k = i;
+        }
+        double v = colon ? strtod(colon + 1, &end) : -1;
+        if (k < 0 || !end || *end || end == colon + 1 || v < 0)
+            goto bad;
         m[k] = v;
     }
     double tot = m[0] + m[1] + m[2];
-    if (tot <= 0) return -1;
-    for (int i = 0; i < 3; i++) mix[i] = m[i] / tot;
+    if (tot <= 0)
+        goto bad;
+    for (int i = 0; i < 3; i++)
+        mix[i] = m[i] / tot;
     return 0;
+bad:
+    snprintf(err, errsz, "'%s' is not KIND:WEIGHT[,..] (KIND comments|gifts|likes, weights >= 0, sum > 0)", s);
+    return -1;
+}
+
+static int parse_popularity(const opt_def *d, void *cfg, const char *v, char *err, size_t errsz)
+{
+    bench_cfg *c = cfg;
+    pop p;
+    if (strlen(v) >= sizeof c->popularity || pop_init(&p, v, 2) < 0) {
+        snprintf(err, errsz, "'%s' is not uniform, zipf:S or hot:F", v);
+        return -1;
+    }
+    pop_free(&p);
+    snprintf(c->popularity, sizeof c->popularity, "%s", v);
+    return 0;
+}
+
+/* A number with an optional "/s" suffix, in d->dmin..d->dmax. */
+static int parse_per_sec(const opt_def *d, void *cfg, const char *v, char *err, size_t errsz)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || (*end && strcmp(end, "/s")) || !(x >= d->dmin && x <= d->dmax)) {
+        snprintf(err, errsz, "'%s' is not a rate in %g..%g (per second, \"/s\" optional)", v, d->dmin, d->dmax);
+        return -1;
+    }
+    *(double *)((char *)cfg + d->off) = x;
+    return 0;
+}
+
+static int parse_room_prefix(const opt_def *d, void *cfg, const char *v, char *err, size_t errsz)
+{
+    bench_cfg *c = cfg;
+    size_t n = strlen(v);
+    if (n >= 24 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n) {
+        snprintf(err, errsz, "'%s' is not at most 23 of [A-Za-z0-9_-]", v);
+        return -1;
+    }
+    memcpy(c->room_prefix, v, n + 1);
+    return 0;
+}
+
+static const char *const format_names[] = { "json", "pb", NULL };
+static const char *const compress_names[] = { "none", "zstd", NULL };
+static const char *const arrival_names[] = { "constant", "poisson", NULL };   /* PACE_* */
+
+#define F(f) OPT_FIELD(bench_cfg, f)
+#define LIST(nm, field, argname, what) \
+    { .name = nm, .type = OPT_CUSTOM, F(field), .parse = parse_list, .arg = argname, .help = what }
+#define UINT(nm, field, dflt, lo, hi, what) \
+    { .name = nm, .type = OPT_UINT, F(field), .def = dflt, .min = lo, .max = hi, .arg = "N", .help = what }
+#define DBL(nm, field, dflt, lo, hi, what) \
+    { .name = nm, .type = OPT_DOUBLE, F(field), .def = dflt, .dmin = lo, .dmax = hi, .arg = "SEC", .help = what }
+#define STR(nm, field, dflt, argname, what) \
+    { .name = nm, .type = OPT_STR, F(field), .def = dflt, .arg = argname, .help = what }
+#define FLAG(nm, field, what) \
+    { .name = nm, .type = OPT_BOOL, F(field), .def = "off", .flags = OPT_NOARG, .help = what }
+static const opt_def bench_table[] = {
+    LIST("edge", edges, "HOST:PORT[,..]", "edge HOST:PORT list the viewers connect to (IPv4; required for the load test)"),
+    LIST("broadcaster", bcs, "HOST:PORT[,..]", "broadcaster HOST:PORT list events are published to (required unless --rate 0)"),
+    UINT("viewers", viewers, "100", 0, 10000000, "WebSocket viewers"),
+    UINT("rooms", rooms, "1", 1, 1000000, "rooms"),
+    { .name = "popularity", .type = OPT_CUSTOM, F(popularity), .def = "uniform", .parse = parse_popularity,
+      .arg = "uniform|zipf:S|hot:F", .help = "how viewers and events spread over rooms" },
+    { .name = "format", .type = OPT_ENUM, F(format), .def = "json", .names = format_names,
+      .arg = "F", .help = "frame format the viewers ask for" },
+    { .name = "compress", .type = OPT_ENUM, F(compress), .def = "none", .names = compress_names,
+      .arg = "C", .help = "frame compression the viewers ask for" },
+    { .name = "ramp", .type = OPT_CUSTOM, F(ramp), .def = "5000", .dmin = 1, .dmax = 1e7,
+      .parse = parse_per_sec, .arg = "N[/s]", .help = "connections per second (1..1e7)" },
+    { .name = "rate", .type = OPT_CUSTOM, F(rate), .def = "100", .dmin = 0, .dmax = 1e7,
+      .parse = parse_per_sec, .arg = "EV[/s]", .help = "total published events per second (0..1e7; 0: none)" },
+    { .name = "mix", .type = OPT_CUSTOM, F(mix), .def = "comments:0.98,gifts:0.02,likes:0", .parse = parse_mix,
+      .arg = "KIND:W,..", .help = "event kinds and their weights (comments, gifts, likes)" },
+    { .name = "arrivals", .type = OPT_ENUM, F(arrivals), .def = "constant", .names = arrival_names,
+      .arg = "A", .help = "publishing schedule" },
+    DBL("duration", duration, "10", 0.1, 3600, "measured publishing time (--raw-baseline: writing time)"),
+    DBL("warmup", warmup, "2", 0, 600, "publishing before measurement"),
+    DBL("drain", drain, "3", 0, 600, "wait for deliveries after publishing"),
+    STR("corpus", corpus, DEFAULT_CORPUS, "FILE", "comment texts (JSON lines)"),
+    UINT("procs", procs, "0", 0, 256, "viewer processes (0: ceil(viewers/15000); --raw-baseline: readers, <= 64)"),
+    UINT("pub-conns", pub_conns, "8", 1, 1024, "HTTP keep-alive connections per broadcaster"),
+    LIST("src-addrs", src_addrs, "IPV4[,..]", "loopback source addresses for viewers [default: 127.0.0.1, "
+                                 "plus 127.0.0.2.. when viewers > 25000]"),
+    LIST("server-pids", server_pids, "PID[,..]", "sample CPU% and RSS of these pids and their children"),
+    { .name = "history", .type = OPT_INT, F(history), .def = "0", .min = -1, .max = 1000000,
+      .arg = "N", .help = "?history=N sent to the edge (-1: omitted)" },
+    { .name = "room-prefix", .type = OPT_CUSTOM, F(room_prefix), .parse = parse_room_prefix,
+      .arg = "S", .help = "rooms are named S<k> [default: b<pid>-]" },
+    STR("dict-dir", dict_dir, "", "DIR", "zstd dictionaries (empty: the build's proto/zdict; none: no dictionary)"),
+    UINT("seed", seed, "1", 0, 1000000000000000000LL, "schedule seed"),
+    STR("label", label, "", "TEXT", "free text stored in the JSON result"),
+    STR("json", json_out, "", "FILE", "write the full result as JSON"),
+    STR("plot", plot_prefix, "", "PREFIX", "write gnuplot PNGs PREFIX-*.png"),
+    FLAG("quiet", quiet, "no progress lines"),
+    FLAG("train-dict", train_dict, "mode: train zstd dictionaries from --corpus into --out-dir"),
+    STR("out-dir", out_dir, "proto/zdict", "DIR", "--train-dict output directory"),
+    FLAG("wire-size", wire_size, "mode: bytes per comment for every format, from --corpus"),
+    { .name = "zstd-level", .type = OPT_INT, F(zstd_level), .def = "3", .min = 1, .max = 22,
+      .arg = "N", .help = "--wire-size zstd level" },
+    FLAG("raw-baseline", raw_baseline, "mode: bare socket writes, the physical limit (--conns, --frame-bytes, --duration)"),
+    UINT("conns", conns, "1000", 1, 200000, "--raw-baseline connections"),
+    UINT("frame-bytes", frame_bytes, "200", 8, 60000, "--raw-baseline frame payload bytes"),
+    { .name = "round-rate", .type = OPT_DOUBLE, F(round_rate), .def = "0", .dmin = 0, .dmax = 1e9,
+      .arg = "N", .help = "--raw-baseline rounds per second (0: as fast as possible)" },
+    UINT("writers", writers, "0", 0, 64, "--raw-baseline writer processes (0: ceil(conns/18000))"),
+};
+#undef FLAG
+#undef STR
+#undef DBL
+#undef UINT
+#undef LIST
+#undef F
+
+static const opt_spec bench_spec = {
+    .prog = "danmaku-bench",
+    .synopsis = "--edge HOST:PORT[,..] --broadcaster HOST:PORT[,..] [options]\n"
+                "       danmaku-bench --train-dict | --wire-size | --raw-baseline [options]",
+    .about = "Load test: N WebSocket viewers on the edge, events published to the\n"
+             "broadcaster, end-to-end latency and delivery measured (see docs/BENCHMARKS.md).",
+    .env_prefix = "DM_BENCH_",
+    .defs = bench_table,
+    .ndefs = sizeof bench_table / sizeof bench_table[0],
+};
+
+/* Rules across options; 0 or -1 after the message. */
+static int check(bench_cfg *c, FILE *err)
+{
+    const char *why = NULL;
+    if (!strcmp(c->dict_dir, "none"))
+        c->dict_dir[0] = 0;
+    else if (!c->dict_dir[0])
+        snprintf(c->dict_dir, sizeof c->dict_dir, "%s", DM_SHARE_DIR);
+    if (c->train_dict + c->wire_size + c->raw_baseline > 1)
+        why = "--train-dict, --wire-size and --raw-baseline exclude each other";
+    else if (c->raw_baseline && c->procs > 64)
+        why = "--procs: at most 64 reader processes with --raw-baseline";
+    else if (c->train_dict || c->wire_size || c->raw_baseline)
+        return 0;
+    else if (!c->nedges)
+        why = "--edge HOST:PORT[,..] is required (try --help)";
+    else if (!c->nbcs && c->rate > 0)
+        why = "--broadcaster HOST:PORT[,..] is required (or --rate 0)";
+    if (!why)
+        return 0;
+    fprintf(err, "%s: %s\n", bench_spec.prog, why);
+    return -1;
+}
+
+int cfg_parse(bench_cfg *c, int argc, char **argv, FILE *out, FILE *err)
+{
+    memset(c, 0, sizeof *c);
+    int rc = opt_parse(&bench_spec, c, argc, argv, out, err);
+    if (rc != OPT_RUN)
+        return rc == OPT_EXIT ? 1 : -1;
+    return check(c, err);
 }
 
 size_t cfg_nprocs(const bench_cfg *c)
@@ -93,98 +261,4 @@ size_t cfg_nprocs(const bench_cfg *c)
     size_t need = (c->viewers + 14999) / 15000;
     size_t n = c->procs > need ? c->procs : need;
     return n ? n : 1;
-}
-
-void cfg_usage(FILE *f)
-{
-    fprintf(f,
-"usage: danmaku-bench --edge HOST:PORT[,..] --broadcaster HOST:PORT[,..] [options]\n"
-"  --viewers N           WebSocket viewers (default 100)\n"
-"  --rooms R             rooms (default 1)\n"
-"  --popularity P        uniform | zipf:S | hot:F (default uniform)\n"
-"  --format F            json | pb (default json)\n"
-"  --compress C          none | zstd (default none)\n"
-"  --ramp N/s            connections per second (default 5000)\n"
-"  --rate EV/s           total published events per second (default 100; 0 = none)\n"
-"  --mix M               comments:0.98,gifts:0.02,likes:0\n"
-"  --arrivals A          constant | poisson (default constant)\n"
-"  --duration S          measured publishing time (default 10)\n"
-"  --warmup S            publishing before measurement (default 2)\n"
-"  --drain S             wait for deliveries after publishing (default 3)\n"
-"  --corpus FILE         comment texts (default " DEFAULT_CORPUS ")\n"
-"  --procs P             viewer processes (default/minimum ceil(N/15000))\n"
-"  --pub-conns K         HTTP keep-alive connections per broadcaster (default 8)\n"
-"  --src-addrs A,B,..    loopback source addresses for viewers (default 127.0.0.1\n"
-"                        plus 127.0.0.2.. when N > 25000)\n"
-"  --server-pids P,..    sample CPU%% and RSS of these pids and their children\n"
-"  --history N           ?history=N sent to the edge (default 0; -1: omit)\n"
-"  --room-prefix S       room names S<k> (default b<pid>-)\n"
-"  --dict-dir DIR        zstd dictionaries (default proto/zdict)\n"
-"  --seed N              schedule seed; --label TEXT; --quiet\n"
-"  --json FILE           full result as JSON;  --plot PREFIX  gnuplot PNGs\n"
-"other modes: --train-dict --corpus F --out-dir D | --wire-size --corpus F |\n"
-"             --raw-baseline --conns N --frame-bytes B --duration S\n");
-}
-
-static int opt_num(const char *v, double lo, double hi, double *out)
-{
-    char *end; double d = strtod(v, &end);
-    if (end == v || (*end && strcmp(end, "/s")) || d < lo || d > hi) return -1;
-    *out = d;
-    return 0;
-}
-
-static int parse_one(bench_cfg *c, const char *o, const char *v)
-{
-    double d;
-    size_t n;
-    if (!strcmp(o, "--edge")) return split(v, BENCH_MAX_ADDRS, &c->nedges, put_hp, c->edges);
-    if (!strcmp(o, "--broadcaster")) return split(v, BENCH_MAX_ADDRS, &c->nbcs, put_hp, c->bcs);
-    if (!strcmp(o, "--src-addrs")) return split(v, BENCH_MAX_ADDRS, &c->nsrc, put_addr, c->src_addrs);
-    if (!strcmp(o, "--server-pids")) return split(v, BENCH_MAX_ADDRS, &c->npids, put_pid, c->server_pids);
-    if (!strcmp(o, "--viewers")) { if (opt_num(v, 0, 1e7, &d)) return -1; c->viewers = (size_t)d; return 0; }
-    if (!strcmp(o, "--rooms")) { if (opt_num(v, 1, 1e6, &d)) return -1; c->rooms = (size_t)d; return 0; }
-    if (!strcmp(o, "--popularity")) { pop p; if (pop_init(&p, v, 2) < 0) return -1; pop_free(&p);
-        snprintf(c->popularity, sizeof c->popularity, "%s", v); return 0; }
-    if (!strcmp(o, "--format")) { if (strcmp(v, "json") && strcmp(v, "pb")) return -1; c->format = !strcmp(v, "pb"); return 0; }
-    if (!strcmp(o, "--compress")) { if (strcmp(v, "none") && strcmp(v, "zstd")) return -1; c->compress = !strcmp(v, "zstd"); return 0; }
-    if (!strcmp(o, "--ramp")) return opt_num(v, 1, 1e7, &c->ramp);
-    if (!strcmp(o, "--rate")) return opt_num(v, 0, 1e7, &c->rate);
-    if (!strcmp(o, "--mix")) return cfg_mix(v, c->mix);
-    if (!strcmp(o, "--arrivals")) return (c->arrivals = pace_parse(v)) < 0 ? -1 : 0;
-    if (!strcmp(o, "--duration")) return opt_num(v, 0.1, 3600, &c->duration);
-    if (!strcmp(o, "--warmup")) return opt_num(v, 0, 600, &c->warmup);
-    if (!strcmp(o, "--drain")) return opt_num(v, 0, 600, &c->drain);
-    if (!strcmp(o, "--procs")) { if (opt_num(v, 1, 256, &d)) return -1; c->procs = (size_t)d; return 0; }
-    if (!strcmp(o, "--pub-conns")) { if (opt_num(v, 1, 1024, &d)) return -1; c->pub_conns = (size_t)d; return 0; }
-    if (!strcmp(o, "--history")) { if (opt_num(v, -1, 1e6, &d)) return -1; c->history = (int)d; return 0; }
-    if (!strcmp(o, "--seed")) { if (opt_num(v, 0, 1e18, &d)) return -1; c->seed = (uint64_t)d; return 0; }
-    n = strlen(v);
-    if (!strcmp(o, "--corpus")) { if (n >= sizeof c->corpus) return -1; memcpy(c->corpus, v, n + 1); return 0; }
-    if (!strcmp(o, "--json")) { if (n >= sizeof c->json_out) return -1; memcpy(c->json_out, v, n + 1); return 0; }
-    if (!strcmp(o, "--plot")) { if (n >= sizeof c->plot_prefix) return -1; memcpy(c->plot_prefix, v, n + 1); return 0; }
-    if (!strcmp(o, "--dict-dir")) { if (n >= sizeof c->dict_dir) return -1; memcpy(c->dict_dir, v, n + 1); return 0; }
-    if (!strcmp(o, "--label")) { if (n >= sizeof c->label) return -1; memcpy(c->label, v, n + 1); return 0; }
-    if (!strcmp(o, "--room-prefix")) {
-        if (n >= 24) return -1;
-        for (size_t i = 0; i < n; i++)
-            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", v[i])) return -1;
-        memcpy(c->room_prefix, v, n + 1); return 0;
-    }
-    return -2;
-}
-
-int cfg_parse(bench_cfg *c, int argc, char **argv, char *err, size_t errsz)
-{
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--quiet")) { c->quiet = 1; continue; }
-        if (i + 1 >= argc) { snprintf(err, errsz, "option %s needs a value (or is unknown)", argv[i]); return -1; }
-        int r = parse_one(c, argv[i], argv[i + 1]);
-        if (r == -2) { snprintf(err, errsz, "unknown option %s", argv[i]); return -1; }
-        if (r < 0) { snprintf(err, errsz, "bad value for %s: %s", argv[i], argv[i + 1]); return -1; }
-        i++;
-    }
-    if (!c->nedges) { snprintf(err, errsz, "--edge is required"); return -1; }
-    if (!c->nbcs && c->rate > 0) { snprintf(err, errsz, "--broadcaster is required (or --rate 0)"); return -1; }
-    return 0;
 }

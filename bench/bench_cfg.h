@@ -1,15 +1,17 @@
-/* bench_cfg.h — the load-test configuration (parsed from the command line in
- * bench_cfg.c) shared by the orchestrator, the viewer processes and the
- * publishers. */
+/* bench_cfg.h — the load-test configuration shared by the orchestrator, the
+ * viewer processes and the publishers, parsed by one option table
+ * (common/opt.h: command line, --config FILE, DM_BENCH_* variables, --help,
+ * --print-config) in bench_cfg.c. */
 #ifndef BENCH_CFG_H
 #define BENCH_CFG_H
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "hostport.h"
 
 #define BENCH_MAX_ADDRS 64
 
-typedef struct hostport { char host[64]; int port; } hostport;
+typedef dm_hostport hostport;   /* host: an IPv4 literal ("localhost" -> 127.0.0.1) */
 
 typedef struct bench_cfg {
     hostport edges[BENCH_MAX_ADDRS];  size_t nedges;
@@ -29,25 +31,26 @@ typedef struct bench_cfg {
     size_t procs;               /* viewer processes; 0 = automatic */
     size_t pub_conns;           /* HTTP connections per broadcaster */
     char json_out[1024], plot_prefix[1024];
-    char dict_dir[1024];
+    char dict_dir[1024];        /* "": no dictionary */
     char room_prefix[40];
     int history;                /* ?history= sent to the edge (-1: not sent) */
     uint64_t seed;
     int quiet;
     char label[128];            /* free text stored in the JSON result */
+    /* other modes */
+    int train_dict, wire_size, raw_baseline;
+    char out_dir[1024];         /* --train-dict output */
+    int zstd_level;             /* --wire-size */
+    size_t conns, frame_bytes, writers;   /* --raw-baseline */
+    double round_rate;
 } bench_cfg;
 
-/* Fills defaults. */
-void cfg_defaults(bench_cfg *c);
-/* Parses the load-test options argv[1..argc). Returns 0, or -1 with a
- * message in err. Unknown options are errors. */
-int cfg_parse(bench_cfg *c, int argc, char **argv, char *err, size_t errsz);
-/* Parses "host:port" (host an IPv4 literal or "localhost"): 0 / -1. */
-int cfg_hostport(const char *s, hostport *hp);
-/* Parses "comments:0.98,gifts:0.02,likes:0" into mix[3] (normalized). */
-int cfg_mix(const char *s, double mix[3]);
+/* Parses defaults, DM_BENCH_* variables, --config FILE and argv into c.
+ * Returns 0 to run, 1 if --help / --print-config was printed to out, -1
+ * after one error message on err (exit 2). The load test (no mode flag)
+ * needs --edge, and --broadcaster unless --rate 0. */
+int cfg_parse(bench_cfg *c, int argc, char **argv, FILE *out, FILE *err);
 /* Viewer processes for cfg: max(procs, ceil(viewers / 15000)), >= 1. */
 size_t cfg_nprocs(const bench_cfg *c);
-void cfg_usage(FILE *f);
 
 #endif

@@ -24,33 +24,6 @@
 #include "ws.h"
 
 
-int raw_parse(raw_cfg *c, int argc, char **argv)
-{
-    memset(c, 0, sizeof *c);
-    c->conns = 1000; c->frame_bytes = 200; c->duration = 10;
-    for (int i = 1; i + 1 < argc; i++) {
-        const char *o = argv[i], *v = argv[i + 1];
-        char *end = NULL;
-        double d = strtod(v, &end);
-        int num = end && end != v && !*end;
-        if (!strcmp(o, "--conns") && num && d >= 1 && d <= 200000) c->conns = (size_t)d;
-        else if (!strcmp(o, "--frame-bytes") && num && d >= 8 && d <= 60000) c->frame_bytes = (size_t)d;
-        else if (!strcmp(o, "--duration") && num && d > 0 && d <= 3600) c->duration = d;
-        else if (!strcmp(o, "--round-rate") && num && d >= 0) c->round_rate = d;
-        else if (!strcmp(o, "--procs") && num && d >= 1 && d <= 64) c->procs = (size_t)d;
-        else if (!strcmp(o, "--writers") && num && d >= 1 && d <= 64) c->writers = (size_t)d;
-        else if (!strcmp(o, "--json")) snprintf(c->json_out, sizeof c->json_out, "%s", v);
-        else if (!strcmp(o, "--label")) snprintf(c->label, sizeof c->label, "%s", v);
-        else if (!strncmp(o, "--", 2) && strcmp(o, "--raw-baseline")) {
-            if (!strcmp(o, "--conns") || !strcmp(o, "--frame-bytes") || !strcmp(o, "--duration")
-                || !strcmp(o, "--round-rate") || !strcmp(o, "--procs") || !strcmp(o, "--writers")) return -1;
-            continue;
-        } else continue;
-        i++;
-    }
-    return 0;
-}
-
 /* ---- readers ----------------------------------------------------------- */
 
 /* Connects from src with an explicit source port (see bind_src in

@@ -19,9 +19,6 @@ typedef struct raw_cfg {
     char label[128];
 } raw_cfg;
 
-/* Parses --conns --frame-bytes --duration --round-rate --procs --writers --json
- * --label from argv (other options ignored). 0 / -1. */
-int raw_parse(raw_cfg *c, int argc, char **argv);
 /* Runs the baseline, prints the summary; returns 0 / 1 (setup failure). */
 int raw_run(const raw_cfg *c);
 

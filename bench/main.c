@@ -1,16 +1,12 @@
 /* main.c — danmaku-bench entry point: parses the command line and runs one
  * mode (load test, --train-dict, --wire-size, --raw-baseline). */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include "bench_corpus.h"
 #include "bench_cfg.h"
 #include "bench_dict.h"
 #include "bench_raw.h"
 #include "bench_run.h"
 #include "log.h"
-
-#define DEFAULT_CORPUS "../shared/data/danmaku/bilibili_video_danmaku.jsonl"
 
 static int load_corpus(corpus *c, const char *path)
 {
@@ -48,42 +44,28 @@ static int run_wire(const char *corpus_path, const char *dict_dir, int level)
     return 0;
 }
 
-static int has_flag(int argc, char **argv, const char *f)
+/* The --raw-baseline settings from the one option table. */
+static int run_raw(const bench_cfg *c)
 {
-    for (int i = 1; i < argc; i++) if (!strcmp(argv[i], f)) return 1;
-    return 0;
-}
-
-static const char *opt_val(int argc, char **argv, const char *o, const char *def)
-{
-    for (int i = 1; i + 1 < argc; i++) if (!strcmp(argv[i], o)) return argv[i + 1];
-    return def;
+    raw_cfg rc = { .conns = c->conns, .frame_bytes = c->frame_bytes, .duration = c->duration,
+                   .round_rate = c->round_rate, .procs = c->procs, .writers = c->writers };
+    snprintf(rc.json_out, sizeof rc.json_out, "%s", c->json_out);
+    snprintf(rc.label, sizeof rc.label, "%s", c->label);
+    return raw_run(&rc);
 }
 
 int main(int argc, char **argv)
 {
     log_init("danmaku-bench", LOG_WARN);
-    if (argc < 2 || has_flag(argc, argv, "--help") || has_flag(argc, argv, "-h")) {
-        cfg_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    const char *corpus_path = opt_val(argc, argv, "--corpus", DEFAULT_CORPUS);
-    if (has_flag(argc, argv, "--train-dict"))
-        return run_train(corpus_path, opt_val(argc, argv, "--out-dir", "proto/zdict"));
-    if (has_flag(argc, argv, "--wire-size"))
-        return run_wire(corpus_path, opt_val(argc, argv, "--dict-dir", DM_SHARE_DIR),
-                        atoi(opt_val(argc, argv, "--zstd-level", "3")));
-    if (has_flag(argc, argv, "--raw-baseline")) {
-        raw_cfg rc;
-        if (raw_parse(&rc, argc, argv) < 0) { fprintf(stderr, "danmaku-bench: bad --raw-baseline option\n"); return 2; }
-        return raw_run(&rc);
-    }
     bench_cfg c;
-    char err[256];
-    cfg_defaults(&c);
-    if (cfg_parse(&c, argc, argv, err, sizeof err) < 0) {
-        fprintf(stderr, "danmaku-bench: %s (see --help)\n", err);
-        return 2;
-    }
+    int rc = cfg_parse(&c, argc, argv, stdout, stderr);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    if (c.train_dict)
+        return run_train(c.corpus, c.out_dir);
+    if (c.wire_size)
+        return run_wire(c.corpus, c.dict_dir, c.zstd_level);
+    if (c.raw_baseline)
+        return run_raw(&c);
     return bench_run(&c);
 }

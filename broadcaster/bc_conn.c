@@ -525,10 +525,10 @@ int bc_server_listen(bc_server *srv)
                               .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
     char port[16];
     struct timeval sweep = { SWEEP_SEC, 0 };
-    snprintf(port, sizeof port, "%d", srv->opts->listen_port);
-    int rc = getaddrinfo(srv->opts->listen_host, port, &hints, &ai);
+    snprintf(port, sizeof port, "%d", srv->opts->listen.port);
+    int rc = getaddrinfo(srv->opts->listen.host, port, &hints, &ai);
     if (rc || !ai) {
-        LOGE("conn", "cannot resolve %s: %s", srv->opts->listen_host, gai_strerror(rc));
+        LOGE("conn", "cannot resolve %s: %s", srv->opts->listen.host, gai_strerror(rc));
         return -1;
     }
     srv->lis = evconnlistener_new_bind(srv->base, accept_cb, srv,
@@ -536,8 +536,8 @@ int bc_server_listen(bc_server *srv)
                                        ai->ai_addr, (int)ai->ai_addrlen);
     freeaddrinfo(ai);
     if (!srv->lis) {
-        LOGE("conn", "cannot listen on %s:%d: %s", srv->opts->listen_host,
-             srv->opts->listen_port, strerror(errno));
+        LOGE("conn", "cannot listen on %s:%d: %s", srv->opts->listen.host,
+             srv->opts->listen.port, strerror(errno));
         return -1;
     }
     evconnlistener_set_error_cb(srv->lis, accept_error_cb);

@@ -1,8 +1,10 @@
-/* bc_opt.h — the broadcaster's command-line options, defined once in a table
- * (name, type, default, bounds, help) that parses argv and prints --help. */
+/* bc_opt.h — the broadcaster's options: one table (common/opt.h) gives the
+ * command line, --config FILE, the DM_BC_* environment variables, --help and
+ * --print-config. */
 #ifndef BC_OPT_H
 #define BC_OPT_H
 #include <stdio.h>
+#include "hostport.h"
 
 /* A token bucket: cap events per win_ms (cap 0: off). */
 typedef struct bc_rate { long cap, win_ms; } bc_rate;
@@ -10,8 +12,8 @@ typedef struct bc_rate { long cap, win_ms; } bc_rate;
 enum bc_contact_action { BC_CONTACT_OFF = 0, BC_CONTACT_FLAG, BC_CONTACT_REJECT };
 
 typedef struct bc_opts {
-    char listen_host[256]; int listen_port;   /* --listen HOST:PORT (required) */
-    char redis_host[256];  int redis_port;    /* --redis HOST:PORT (required) */
+    dm_hostport listen;    /* --listen HOST:PORT (required) */
+    dm_hostport redis;     /* --redis HOST:PORT (required) */
     long retention;        /* stream MAXLEN per room */
     long max_body;         /* request body limit, bytes */
     long max_text_cps;     /* comment text limit, code points */
@@ -27,10 +29,9 @@ typedef struct bc_opts {
     bc_rate rate[3], rate_global[3];   /* per kind (bc_kind): per room, global */
 } bc_opts;
 
-/* Parses argv into o (defaults first). Returns 0 to run, 1 if --help was
- * printed to out, -1 after printing a usage error to err. */
+/* Parses defaults, DM_BC_* variables, --config FILE and argv into o.
+ * Returns 0 to run, 1 if --help or --print-config was printed to out, -1
+ * after one error message on err (exit 2). */
 int bc_opts_parse(bc_opts *o, int argc, char **argv, FILE *out, FILE *err);
-/* Prints the option table (generated from the same table as the parser). */
-void bc_opts_usage(FILE *out, const char *prog);
 
 #endif

@@ -98,7 +98,7 @@ static void stats_cb(evutil_socket_t fd, short what, void *arg)
 static int run(app *a, const bc_opts *o)
 {
     struct timeval stats_tv = { STATS_SEC, 0 };
-    bc_seq_conf sc = { o->redis_host, o->redis_port, o->retention, o->dedupe_window };
+    bc_seq_conf sc = { o->redis.host, o->redis.port, o->retention, o->dedupe_window };
     a->srv.base = a->base;
     a->srv.opts = o;
     a->srv.lim.max_text_cps = (size_t)o->max_text_cps;
@@ -114,8 +114,8 @@ static int run(app *a, const bc_opts *o)
     evsignal_add(sighup, NULL);
     event_add(stats, &stats_tv);
     LOGI("main", "listening on %s:%d, redis %s:%d, retention %ld, max body %ld, "
-         "max text %ld, dedupe window %lds", o->listen_host, o->listen_port, o->redis_host,
-         o->redis_port, o->retention, o->max_body, o->max_text_cps, o->dedupe_window);
+         "max text %ld, dedupe window %lds", o->listen.host, o->listen.port, o->redis.host,
+         o->redis.port, o->retention, o->max_body, o->max_text_cps, o->dedupe_window);
     event_base_dispatch(a->base);
     const bc_seq_stats *sc2 = bc_seq_get_stats(a->srv.seq);
     LOGI("stats", "totals: requests=%llu events=%llu dups=%llu calls=%llu 2xx=%llu 4xx=%llu "

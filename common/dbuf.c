@@ -2,6 +2,7 @@
  * protobuf varint helpers. */
 #include <errno.h>
 #include "dbuf.h"
+#include "err.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,7 +188,7 @@ int dbuf_append_file(dbuf *b, const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return -1;
+        return DM_INVALID;
     char tmp[65536];
     size_t n;
     while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
@@ -196,7 +197,7 @@ int dbuf_append_file(dbuf *b, const char *path)
     fclose(f);
     if (bad) {
         errno = EIO;
-        return -1;
+        return DM_INVALID;
     }
-    return 0;
+    return DM_OK;
 }

@@ -2,6 +2,7 @@
  * the caller's buffer), header/query helpers, body framing, an in-place
  * chunked decoder, and response writers with JSON error bodies. */
 #include "http.h"
+#include "err.h"
 #include "dbuf.h"
 #include "jsonw.h"
 #include <event2/buffer.h>
@@ -36,9 +37,9 @@ static int read_token(cur *c, const char **s, size_t *n)
     while (c->p < c->end && tchar_map[(unsigned char)*c->p])
         c->p++;
     if (c->p == c->end)
-        return -2;
+        return DM_PARTIAL;
     if (c->p == start)
-        return -1;
+        return DM_INVALID;
     *s = start;
     *n = (size_t)(c->p - start);
     return 0;
@@ -47,9 +48,9 @@ static int read_token(cur *c, const char **s, size_t *n)
 static int expect_char(cur *c, char ch)
 {
     if (c->p == c->end)
-        return -2;
+        return DM_PARTIAL;
     if (*c->p != ch)
-        return -1;
+        return DM_INVALID;
     c->p++;
     return 0;
 }
@@ -58,17 +59,17 @@ static int expect_char(cur *c, char ch)
 static int read_eol(cur *c)
 {
     if (c->p == c->end)
-        return -2;
+        return DM_PARTIAL;
     if (*c->p == '\n') {
         c->p++;
         return 0;
     }
     if (*c->p != '\r')
-        return -1;
+        return DM_INVALID;
     if (c->p + 1 == c->end)
-        return -2;
+        return DM_PARTIAL;
     if (c->p[1] != '\n')
-        return -1;
+        return DM_INVALID;
     c->p += 2;
     return 0;
 }
@@ -81,14 +82,14 @@ static int read_target(cur *c, http_request *req)
     for (; c->p < c->end && *c->p != ' '; c->p++) {
         unsigned char ch = (unsigned char)*c->p;
         if (ch <= 0x20 || ch >= 0x7f)
-            return -1;
+            return DM_INVALID;
         if (ch == '?' && !q)
             q = c->p;
     }
     if (c->p == c->end)
-        return -2;
+        return DM_PARTIAL;
     if (c->p == start)
-        return -1;
+        return DM_INVALID;
     req->path = start;
     req->path_len = (size_t)((q ? q : c->p) - start);
     req->query = q ? q + 1 : c->p;
@@ -106,9 +107,9 @@ static int read_version(cur *c, http_request *req)
             return rc;
     }
     if (c->p == c->end)
-        return -2;
+        return DM_PARTIAL;
     if (*c->p < '0' || *c->p > '9')
-        return -1;
+        return DM_INVALID;
     req->minor_version = *c->p++ - '0';
     return 0;
 }
@@ -134,10 +135,10 @@ static int read_value(cur *c, http_header *h)
     for (; c->p < c->end && *c->p != '\r' && *c->p != '\n'; c->p++) {
         unsigned char ch = (unsigned char)*c->p;
         if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-            return -1;
+            return DM_INVALID;
     }
     if (c->p == c->end)
-        return -2;
+        return DM_PARTIAL;
     const char *e = c->p;
     while (e > start && (e[-1] == ' ' || e[-1] == '\t'))
         e--;
@@ -164,15 +165,15 @@ int http_parse_request(const char *buf, size_t len, http_request *req)
     TRY(read_request_line(&c, req));
     for (;;) {
         if (c.p == c.end)
-            return -2;
+            return DM_PARTIAL;
         if (*c.p == '\r' || *c.p == '\n') {
             TRY(read_eol(&c));
             return (int)(c.p - buf);
         }
         if (req->num_headers == HTTP_MAX_HEADERS)
-            return -1;
+            return DM_INVALID;
         if (*c.p == ' ' || *c.p == '\t')
-            return -1;                       /* obsolete line folding */
+            return DM_INVALID;                       /* obsolete line folding */
         TRY(read_header(&c, &req->headers[req->num_headers]));
         req->num_headers++;
     }
@@ -348,13 +349,13 @@ static int chunk_byte(http_chunked *d, char ch)
     case CH_SIZE:
         if ((h = hexval(ch)) >= 0) {
             if (d->remaining >> 59)
-                return -1;                      /* absurd chunk size */
+                return DM_INVALID;                      /* absurd chunk size */
             d->remaining = d->remaining << 4 | (uint64_t)h;
             d->state = CH_SIZE;
             return 0;
         }
         if (d->state == CH_SIZE0)
-            return -1;
+            return DM_INVALID;
         d->state = CH_EXT;
         /* fall through */
     case CH_EXT:
@@ -367,20 +368,20 @@ static int chunk_byte(http_chunked *d, char ch)
             return 0;
         }
         if (((unsigned char)ch < 0x20 && ch != '\t') || ch == 0x7f)
-            return -1;
+            return DM_INVALID;
         return 0;
     case CH_SIZE_LF:
         if (ch != '\n')
-            return -1;
+            return DM_INVALID;
         d->state = d->remaining ? CH_DATA : CH_TRAILER0;
         return 0;
     case CH_DATA_CR:
         if (ch == '\n') { d->state = CH_SIZE0; return 0; }
-        if (ch != '\r') return -1;
+        if (ch != '\r') return DM_INVALID;
         d->state = CH_DATA_LF;
         return 0;
     case CH_DATA_LF:
-        if (ch != '\n') return -1;
+        if (ch != '\n') return DM_INVALID;
         d->state = CH_SIZE0;
         return 0;
     case CH_TRAILER0:
@@ -391,11 +392,11 @@ static int chunk_byte(http_chunked *d, char ch)
         if (ch == '\n') d->state = CH_TRAILER0;
         return 0;
     case CH_END_LF:
-        if (ch != '\n') return -1;
+        if (ch != '\n') return DM_INVALID;
         d->state = CH_DONE;
         return 1;
     default:
-        return -1;
+        return DM_INVALID;
     }
 }
 
@@ -403,7 +404,7 @@ ssize_t http_decode_chunked(http_chunked *d, char *buf, size_t *len)
 {
     size_t src = 0, dst = 0, n = *len;
     if (d->state == CH_DONE)
-        return -1;
+        return DM_INVALID;
     while (src < n) {
         if (d->state == CH_DATA) {
             size_t take = n - src;
@@ -420,7 +421,7 @@ ssize_t http_decode_chunked(http_chunked *d, char *buf, size_t *len)
         }
         int rc = chunk_byte(d, buf[src++]);
         if (rc < 0)
-            return -1;
+            return DM_INVALID;
         if (rc == 1) {
             memmove(buf + dst, buf + src, n - src);
             *len = dst;
@@ -428,7 +429,7 @@ ssize_t http_decode_chunked(http_chunked *d, char *buf, size_t *len)
         }
     }
     *len = dst;
-    return -2;
+    return DM_PARTIAL;
 }
 
 /* ---- responses ---- */

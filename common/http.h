@@ -1,7 +1,8 @@
 /* http.h — HTTP/1.1 request-head parser and response helpers shared by the
  * broadcaster (REST ingest) and the edge (WebSocket upgrade). The parser
  * does not allocate: results point into the caller's buffer.
- * Decoder convention: bytes consumed (> 0), -2 incomplete, -1 invalid. */
+ * Decoder convention: bytes consumed (> 0), -2 incomplete, -1 invalid
+ * (DM_PARTIAL / DM_INVALID of err.h). */
 #ifndef DM_HTTP_H
 #define DM_HTTP_H
 #include <stddef.h>

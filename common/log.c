@@ -1,6 +1,7 @@
 /* log.c — leveled logging to stderr with a program name, pid, level and
  * subsystem tag per line; also receives libevent's internal messages. */
 #include "log.h"
+#include "err.h"
 #include <event2/event.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,7 +39,7 @@ int log_level_parse(const char *s)
             return i;
     if (s && !strcasecmp(s, "warning"))
         return LOG_WARN;
-    return -1;
+    return DM_INVALID;
 }
 
 /* One write(2) per line so concurrent worker processes do not interleave. */

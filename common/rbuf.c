@@ -2,6 +2,7 @@
  * reference (evbuffer_add_reference); libevent's cleanup drops the ref. */
 #include "rbuf.h"
 #include "dbuf.h"
+#include <assert.h>
 #include <event2/buffer.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,10 @@ rbuf *rbuf_from(const void *p, size_t len)
 
 void rbuf_unref(rbuf *r)
 {
-    if (r && --r->refs == 0)
+    if (!r)
+        return;
+    assert(r->refs > 0);
+    if (--r->refs == 0)
         free(r);
 }
 

@@ -3,6 +3,7 @@
  * threaded: one event loop per process, so the count is a plain integer. */
 #ifndef DM_RBUF_H
 #define DM_RBUF_H
+#include <assert.h>
 #include <stddef.h>
 struct evbuffer;
 
@@ -16,8 +17,15 @@ typedef struct rbuf {
 rbuf *rbuf_new(size_t len);
 /* Allocates and copies p[0..len). refs = 1. */
 rbuf *rbuf_from(const void *p, size_t len);
-static inline rbuf *rbuf_ref(rbuf *r) { r->refs++; return r; }
-/* Drops one reference; frees the block at zero. */
+/* Takes one more reference (r must be live: refs > 0, asserted). */
+static inline rbuf *rbuf_ref(rbuf *r)
+{
+    assert(r->refs > 0);
+    r->refs++;
+    return r;
+}
+/* Drops one reference; frees the block at zero. NULL is a no-op; dropping
+ * a reference that is not held (refs <= 0) is asserted. */
 void rbuf_unref(rbuf *r);
 /* Appends the whole block to out by reference (no copy): takes one more
  * reference, released by libevent when the bytes have been drained.

@@ -1,15 +1,17 @@
-/* edge_conf.h — the edge's configuration: one option table (name, type,
- * default, bounds, help) that parses argv and prints --help. */
+/* edge_conf.h — the edge's configuration: one option table (common/opt.h)
+ * gives the command line, --config FILE, the DM_EDGE_* environment
+ * variables, --help and --print-config. */
 #ifndef DM_EDGE_CONF_H
 #define DM_EDGE_CONF_H
 #include <stdio.h>
+#include "hostport.h"
 
 typedef struct edge_conf {
-    char *listen;            /* HOST:PORT */
-    char *redis;             /* HOST:PORT */
-    char *zstd_dict_dir;
-    char *log_level;
-    char *auth_secret_file;  /* "": viewers need no token */
+    dm_hostport listen;      /* WebSocket address */
+    dm_hostport redis;
+    char zstd_dict_dir[1024];  /* "" in the table: the built-in DM_SHARE_DIR */
+    int log_level;           /* LOG_* */
+    char auth_secret_file[1024];  /* "": viewers need no token */
     long workers;
     long tick_ms;            /* shortest (and default) room tick */
     long tick_max_ms;        /* longest adaptive tick */
@@ -29,16 +31,14 @@ typedef struct edge_conf {
     long close_timeout_ms;   /* drop a closing connection that reads nothing this long */
     long sndbuf;             /* SO_SNDBUF for viewer sockets, 0 = kernel default */
     long stats_interval_s;
-    /* derived */
-    char listen_host[256]; int listen_port;
-    char redis_host[256];  int redis_port;
+    char listen_text[DM_HOST_MAX + 8], redis_text[DM_HOST_MAX + 8];  /* "host:port" for logs */
 } edge_conf;
 
-/* Fills defaults then parses argv. Returns 0 ok, 1 if --help was printed,
- * -1 on a bad option (message on stderr). Strings are heap-allocated. */
+/* Parses defaults, DM_EDGE_* variables, --config FILE and argv into c (which
+ * owns no memory). Returns 0 ok, 1 if --help or --print-config was printed
+ * (stdout), -1 after one error message on stderr (exit 2). Cross-option
+ * rules: tick-max-ms >= tick-ms, history-default <= history-max, each hard
+ * slow-viewer limit >= its soft one (raised/lowered silently). */
 int edge_conf_parse(edge_conf *c, int argc, char **argv);
-/* Prints the usage text generated from the option table. */
-void edge_conf_usage(FILE *f, const char *prog);
-void edge_conf_free(edge_conf *c);
 
 #endif

@@ -1,7 +1,9 @@
 /* edge_worker.c — the process model: a supervisor forks N workers, restarts
  * one that dies and forwards SIGTERM; each worker owns an event loop, an
  * SO_REUSEPORT listener on the shared port, its Redis links, rooms and
- * viewers, a once-a-second sweep and a stats line. */
+ * viewers, a once-a-second sweep and a stats line. This is the only file
+ * that knows every edge module: it wires the Redis links to intake.c, the
+ * flush wheel to deliver.c and viewer upgrades to the room layer. */
 #include "edge_worker.h"
 #include <errno.h>
 #include <event2/event.h>
@@ -15,31 +17,52 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "deliver.h"
 #include "flush.h"
+#include "intake.h"
 #include "log.h"
 #include "room.h"
 #include "sub.h"
 #include "tick.h"
 #include "viewer.h"
+#include "wctx.h"
 
-uint64_t worker_now(worker *w)
+/* ---- wiring: the lower modules' callbacks ------------------------------------ */
+
+static void on_sub_message(void *w, const char *room, size_t rlen, const char *p, size_t plen)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    w->now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    return w->now_ms;
+    intake_on_message(w, room, rlen, p, plen);
+}
+static void on_sub_subscribed(void *w, const char *room, size_t rlen) { intake_on_subscribed(w, room, rlen); }
+static void on_sub_unsubscribed(void *w, const char *room, size_t rlen) { intake_on_unsubscribed(w, room, rlen); }
+static void on_sub_up(void *w) { intake_on_sub_up(w); }
+static void on_sub_down(void *w) { intake_on_sub_down(w); }
+static void on_cmd_up(void *w) { intake_retry(w); }
+static void on_sub_meta(void *w, void *tag, int ok, const char *epoch, size_t elen, uint64_t seq)
+{
+    intake_on_meta(tag, ok, epoch, elen, seq);
+}
+static void on_sub_xrange(void *w, void *tag, int ok, const xentry *e, size_t n)
+{
+    intake_on_xrange(tag, ok, e, n);
 }
 
-void worker_schedule_reap(worker *w)
-{
-    if (w->reap_ev)
-        event_active(w->reap_ev, EV_TIMEOUT, 0);
-}
+static const sub_callbacks sub_cb = {
+    .message = on_sub_message,
+    .subscribed = on_sub_subscribed,
+    .unsubscribed = on_sub_unsubscribed,
+    .pubsub_up = on_sub_up,
+    .pubsub_down = on_sub_down,
+    .cmd_up = on_cmd_up,
+    .meta = on_sub_meta,
+    .xrange = on_sub_xrange,
+};
 
-int worker_healthy(worker *w)
-{
-    return w->sub && sub_pubsub_up(w->sub) && sub_cmd_up(w->sub);
-}
+static uint64_t wheel_clock(void *w) { return wctx_now(w); }
+static void on_room_due(flush_node *n, void *w) { deliver_on_due(room_of_due(n)); }
+
+static void on_viewer_join(viewer *v, const char *name) { intake_join(v->w, name, v); }
+static void on_viewer_leave(viewer *v) { room_leave(v); }
 
 /* ---- worker callbacks -------------------------------------------------------- */
 
@@ -50,7 +73,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         close(fd);
         return;
     }
-    viewer_accept(w, fd);
+    viewer_accept(w, fd, sa);
 }
 
 static void on_resume_listener(evutil_socket_t fd, short what, void *arg)
@@ -65,7 +88,7 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
     worker *w = arg;
     int err = EVUTIL_SOCKET_ERROR();
     static uint64_t last_log;
-    if (worker_now(w) - last_log > 5000) {
+    if (wctx_now(w) - last_log > 5000) {
         LOGW("edge", "accept: %s (pausing the listener 100 ms)", strerror(err));
         last_log = w->now_ms;
     }
@@ -80,7 +103,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
     viewer_reap(w);
     if (w->reap_rooms && !w->stopping) {
         w->reap_rooms = 0;
-        room_reap_empty(w);
+        intake_reap_empty(w);
     }
 }
 
@@ -88,7 +111,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
     worker *w = arg;
     viewer_sweep(w);
-    room_retry(w);
+    intake_retry(w);
     tick_adapt(w);
 }
 
@@ -103,13 +126,13 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
          w->index, w->nws, w->nconns, w->rooms.n, (unsigned long long)s->frames,
          (unsigned long long)s->bytes, (unsigned long long)s->events_in,
          (unsigned long long)s->encodes, (unsigned long long)s->own_encodes,
-         (unsigned long long)s->room_flushes, (unsigned long long)w->flush_passes,
+         (unsigned long long)s->room_flushes, (unsigned long long)w->wheel.passes,
          (unsigned long long)s->slow_degraded, (unsigned long long)s->slow_recovered,
          (unsigned long long)s->slow_closed, (unsigned long long)s->gaps_sent,
          (unsigned long long)s->resets, (unsigned long long)s->repairs,
          (unsigned long long)s->catchups, (unsigned long long)s->rejected,
          (unsigned long long)s->closed_bad, w->write_cost_us, w->max_tick_ms,
-         worker_healthy(w) ? "up" : "down");
+         wctx_healthy(w) ? "up" : "down");
 }
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
@@ -139,10 +162,10 @@ static int make_listener(const edge_conf *c)
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     char port[16];
-    snprintf(port, sizeof port, "%d", c->listen_port);
-    int rc = getaddrinfo(c->listen_host[0] ? c->listen_host : NULL, port, &hints, &ai);
+    snprintf(port, sizeof port, "%d", c->listen.port);
+    int rc = getaddrinfo(c->listen.host, port, &hints, &ai);
     if (rc) {
-        LOGE("edge", "--listen %s: %s", c->listen, gai_strerror(rc));
+        LOGE("edge", "--listen %s: %s", c->listen_text, gai_strerror(rc));
         return -1;
     }
     int one = 1;
@@ -150,7 +173,7 @@ static int make_listener(const edge_conf *c)
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)
         || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)
         || bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 4096)) {
-        LOGE("edge", "listen on %s: %s", c->listen, strerror(errno));
+        LOGE("edge", "listen on %s: %s", c->listen_text, strerror(errno));
         if (fd >= 0)
             close(fd);
         fd = -1;
@@ -184,7 +207,7 @@ static void worker_free(worker *w)
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (evs[i])
             event_free(evs[i]);
-    flush_free(w);
+    flush_free(&w->wheel);
     batch_ctx_free(&w->batch);
     if (w->base)
         event_base_free(w->base);
@@ -198,7 +221,12 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
     w->conf = conf;
     w->index = index;
     w->pid = (int)getpid();
-    worker_now(w);
+    char ctx[16];
+    snprintf(ctx, sizeof ctx, "w%d", index);
+    log_set_ctx(ctx);
+    w->vh.join = on_viewer_join;
+    w->vh.leave = on_viewer_leave;
+    wctx_now(w);
     w->base = event_base_new();
     if (!w->base || batch_ctx_init(&w->batch, conf->zstd_dict_dir, (int)conf->zstd_level)) {
         LOGE("edge", "worker %d: init failed", index);
@@ -209,7 +237,7 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
         return 1;
     }
     room_table_init(w);
-    if (flush_init(w)) {
+    if (flush_init(&w->wheel, w->base, conf->flush_grid_ms, wheel_clock, on_room_due, w)) {
         LOGE("edge", "worker %d: init failed", index);
         worker_free(w);
         return 1;
@@ -219,7 +247,9 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
         worker_free(w);
         return 1;
     }
-    w->sub = sub_new(w);
+    w->sub = sub_new(w->base, conf->redis.host, conf->redis.port, &sub_cb, w);
+    w->redis = &sub_link_ops;
+    w->redis_ctx = w->sub;
     w->sig_term = evsignal_new(w->base, SIGTERM, on_stop, w);
     w->sig_int = evsignal_new(w->base, SIGINT, on_stop, w);
     w->sweep_ev = event_new(w->base, -1, EV_PERSIST, on_sweep, w);
@@ -230,7 +260,7 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
     event_add(w->sig_int, NULL);
     event_add(w->sweep_ev, &one);
     event_add(w->stats_ev, &st);
-    LOGI("edge", "worker %d (pid %d) listening on %s, redis %s", index, w->pid, conf->listen, conf->redis);
+    LOGI("edge", "worker %d (pid %d) listening on %s, redis %s", index, w->pid, conf->listen_text, conf->redis_text);
     event_base_dispatch(w->base);
     on_stats(-1, 0, w);
     worker_free(w);
@@ -284,7 +314,6 @@ static pid_t spawn(const edge_conf *conf, const slot *s, int n, int index, const
                 close(s[i].fd);
         int rc = worker_main(conf, index, s[index].fd);
         free((void *)s);
-        edge_conf_free((edge_conf *)conf);
         exit(rc);
     }
     return pid;

@@ -1,130 +1,133 @@
-/* flush.c — the worker's flush wheel: FLUSH_SLOTS lists of rooms keyed by
- * due slot (now_ms / grid), one evtimer armed for the earliest due slot;
- * when it fires every room due by now is flushed in one pass. */
+/* flush.c — the flush wheel: FLUSH_SLOTS lists of nodes keyed by due slot
+ * (now_ms / grid), one evtimer armed for the earliest due slot; when it
+ * fires every node due by now is handed to the due-callback in one pass. */
 #include "flush.h"
+#include <assert.h>
 #include <event2/event.h>
-#include "edge_worker.h"
-#include "room.h"
-
-static uint64_t grid(const worker *w)
-{
-    return w->conf->flush_grid_ms > 0 ? (uint64_t)w->conf->flush_grid_ms : 1;
-}
 
 static void on_flush(evutil_socket_t fd, short what, void *arg);
 
-int flush_init(worker *w)
+int flush_init(flush_wheel *fw, struct event_base *base, long grid_ms,
+               flush_clock_fn clock, flush_due_fn due, void *ctx)
 {
-    w->flush_ev = evtimer_new(w->base, on_flush, w);
-    w->flush_armed = UINT64_MAX;
-    w->wheel_pos = worker_now(w) / grid(w);
-    return w->flush_ev ? 0 : -1;
+    for (size_t i = 0; i < FLUSH_SLOTS; i++)
+        fw->slots[i] = NULL;
+    fw->grid = grid_ms > 0 ? (uint64_t)grid_ms : 1;
+    fw->clock = clock;
+    fw->due = due;
+    fw->ctx = ctx;
+    fw->npending = 0;
+    fw->passes = 0;
+    fw->ev = evtimer_new(base, on_flush, fw);
+    fw->armed = UINT64_MAX;
+    fw->pos = clock(ctx) / fw->grid;
+    return fw->ev ? 0 : -1;
 }
 
-void flush_free(worker *w)
+void flush_free(flush_wheel *fw)
 {
-    if (w->flush_ev)
-        event_free(w->flush_ev);
-    w->flush_ev = NULL;
+    if (fw->ev)
+        event_free(fw->ev);
+    fw->ev = NULL;
 }
 
-/* Arms the worker timer for `slot` unless it already fires at or before. */
-static void arm(worker *w, uint64_t slot)
+/* Arms the timer for `slot` unless it already fires at or before. */
+static void arm(flush_wheel *fw, uint64_t slot, uint64_t now)
 {
-    if (w->flush_armed <= slot)
+    if (fw->armed <= slot)
         return;
-    uint64_t g = grid(w), now = w->now_ms, at = slot * g;
+    uint64_t at = slot * fw->grid;
     uint64_t d = at > now ? at - now : 0;
     struct timeval tv = {(time_t)(d / 1000), (suseconds_t)(d % 1000) * 1000};
-    evtimer_add(w->flush_ev, &tv);
-    w->flush_armed = slot;
+    evtimer_add(fw->ev, &tv);
+    fw->armed = slot;
 }
 
-static void link_room(worker *w, room *r)
+static void link_node(flush_wheel *fw, flush_node *n)
 {
-    room **head = &w->wheel[r->due_slot & (FLUSH_SLOTS - 1)];
-    r->due_next = *head;
+    flush_node **head = &fw->slots[n->slot & (FLUSH_SLOTS - 1)];
+    n->next = *head;
     if (*head)
-        (*head)->due_pprev = &r->due_next;
-    r->due_pprev = head;
-    *head = r;
+        (*head)->pprev = &n->next;
+    n->pprev = head;
+    *head = n;
 }
 
-void flush_schedule(room *r, uint64_t delay_ms)
+void flush_schedule(flush_wheel *fw, flush_node *n, uint64_t now, uint64_t delay_ms)
 {
-    worker *w = r->w;
-    if (r->due_pprev)
+    if (n->pprev)
         return;
-    uint64_t now = w->now_ms, g = grid(w);
+    uint64_t g = fw->grid;
     /* immediate: the current slot (due now); else the first grid point at
      * or after now + delay */
-    r->due_slot = delay_ms ? (now + delay_ms + g - 1) / g : now / g;
-    if (r->due_slot < w->wheel_pos)
-        r->due_slot = w->wheel_pos;
-    link_room(w, r);
-    w->npending++;
-    arm(w, r->due_slot);
+    n->slot = delay_ms ? (now + delay_ms + g - 1) / g : now / g;
+    if (n->slot < fw->pos)
+        n->slot = fw->pos;
+    link_node(fw, n);
+    fw->npending++;
+    arm(fw, n->slot, now);
 }
 
-void flush_cancel(room *r)
+void flush_cancel(flush_wheel *fw, flush_node *n)
 {
-    if (!r->due_pprev)
+    if (!n->pprev)
         return;
-    *r->due_pprev = r->due_next;
-    if (r->due_next)
-        r->due_next->due_pprev = r->due_pprev;
-    r->due_next = NULL;
-    r->due_pprev = NULL;
-    r->w->npending--;
+    assert(fw->npending > 0);
+    *n->pprev = n->next;
+    if (n->next)
+        n->next->pprev = n->pprev;
+    n->next = NULL;
+    n->pprev = NULL;
+    fw->npending--;
 }
 
-/* Flushes the rooms of one wheel list that are due by `cur`; rooms due in a
+/* Hands out the nodes of one list that are due by `cur`; nodes due in a
  * later turn of the wheel stay. */
-static void run_slot(worker *w, size_t idx, uint64_t cur)
+static void run_slot(flush_wheel *fw, size_t idx, uint64_t cur)
 {
-    room *r = w->wheel[idx];
-    while (r) {
-        room *nx = r->due_next;
-        if (r->due_slot <= cur) {
-            flush_cancel(r);
-            room_on_due(r);
-            /* room_on_due never frees rooms or touches other rooms' links,
-             * but it may re-schedule r itself (into any list) */
+    flush_node *n = fw->slots[idx];
+    while (n) {
+        flush_node *nx = n->next;
+        if (n->slot <= cur) {
+            flush_cancel(fw, n);
+            fw->due(n, fw->ctx);
+            /* the callback never frees nodes or touches other nodes' links,
+             * but it may re-schedule n itself (into any list) */
         }
-        r = nx;
+        n = nx;
     }
 }
 
-/* The first slot from wheel_pos on (one turn ahead) that has a room due
- * in it, or UINT64_MAX (only rooms due in a later turn). */
-static uint64_t next_due(worker *w)
+/* The first slot from pos on (one turn ahead) that has a node due in it,
+ * or UINT64_MAX (only nodes due in a later turn). */
+static uint64_t next_due(const flush_wheel *fw)
 {
-    for (uint64_t s = w->wheel_pos; s < w->wheel_pos + FLUSH_SLOTS; s++)
-        for (room *r = w->wheel[s & (FLUSH_SLOTS - 1)]; r; r = r->due_next)
-            if (r->due_slot <= s)
+    for (uint64_t s = fw->pos; s < fw->pos + FLUSH_SLOTS; s++)
+        for (const flush_node *n = fw->slots[s & (FLUSH_SLOTS - 1)]; n; n = n->next)
+            if (n->slot <= s)
                 return s;
     return UINT64_MAX;
 }
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
-    worker *w = arg;
+    flush_wheel *fw = arg;
     (void)fd;
     (void)what;
-    w->flush_armed = UINT64_MAX;
-    uint64_t cur = worker_now(w) / grid(w);
-    uint64_t from = w->wheel_pos, n = cur - from + 1;
+    fw->armed = UINT64_MAX;
+    uint64_t cur = fw->clock(fw->ctx) / fw->grid;
+    uint64_t from = fw->pos, n = cur - from + 1;
     if (cur < from)
         n = 0;
     if (n > FLUSH_SLOTS)
         n = FLUSH_SLOTS;   /* a full turn visits every list once */
     for (uint64_t i = 0; i < n; i++)
-        run_slot(w, (size_t)((from + i) & (FLUSH_SLOTS - 1)), cur);
-    if (cur > w->wheel_pos)
-        w->wheel_pos = cur;   /* slot cur is visited again: rooms made due now */
-    w->flush_passes++;
-    if (w->npending) {
-        uint64_t s = next_due(w);
-        arm(w, s == UINT64_MAX ? w->wheel_pos + FLUSH_SLOTS - 1 : s);
+        run_slot(fw, (size_t)((from + i) & (FLUSH_SLOTS - 1)), cur);
+    if (cur > fw->pos)
+        fw->pos = cur;   /* slot cur is visited again: nodes made due now */
+    fw->passes++;
+    if (fw->npending) {
+        uint64_t s = next_due(fw);
+        arm(fw, s == UINT64_MAX ? fw->pos + FLUSH_SLOTS - 1 : s, fw->clock(fw->ctx));
     }
 }

@@ -21,25 +21,14 @@ int main(int argc, char **argv)
 {
     edge_conf conf;
     int rc = edge_conf_parse(&conf, argc, argv);
-    if (rc) {
-        edge_conf_free(&conf);
+    if (rc)
         return rc > 0 ? 0 : 2;
-    }
-    int lvl = log_level_parse(conf.log_level);
-    if (lvl < 0) {
-        fprintf(stderr, "--log-level: expected debug|info|warn|error\n");
-        edge_conf_free(&conf);
-        return 2;
-    }
-    log_init("edge", lvl);
+    log_init("edge", conf.log_level);
     log_route_libevent();
     raise_nofile();
-    if (edge_auth_init(conf.auth_secret_file)) {
-        edge_conf_free(&conf);
+    if (edge_auth_init(conf.auth_secret_file))
         return 2;
-    }
     rc = edge_supervise(&conf);
     edge_auth_free();
-    edge_conf_free(&conf);
     return rc;
 }

@@ -1,18 +1,18 @@
-/* room.h — a room as one worker sees it: its viewers, the Redis
- * subscription (refcounted by viewers), the events received in seq order
- * (a ring of recent events for history and catch-up), gap repair, and the
- * per-room tick that encodes each batch once per variant in use and attaches
- * it to every viewer by reference. */
+/* room.h — a room as one worker sees it (the state every room module
+ * shares), the worker's room table, and room membership (the viewer list and
+ * per-variant counts). The stream side is intake.c, the tick flush
+ * deliver.c, per-viewer history / resume catchup.c, the event ring
+ * evring.c. Nothing here talks to Redis or writes to a viewer. */
 #ifndef DM_ROOM_H
 #define DM_ROOM_H
 #include <stddef.h>
 #include <stdint.h>
 #include "batch.h"
-#include "evt.h"
+#include "evring.h"
+#include "flush.h"
 
 struct worker;
 struct viewer;
-struct req;
 
 enum room_state {
     R_SUBSCRIBING = 0,   /* meta being read, then SUBSCRIBE sent, not confirmed */
@@ -20,12 +20,17 @@ enum room_state {
     R_UNSUBSCRIBING      /* last viewer left; UNSUBSCRIBE in flight */
 };
 
-/* Events with consecutive seqs lo .. lo+n-1 (power-of-two circular). */
-typedef struct evring {
-    evt **v;
-    size_t cap, head, n;
-    uint64_t lo;
-} evring;
+enum req_type { REQ_META = 1, REQ_REPAIR, REQ_CATCHUP };
+
+/* An in-flight Redis command of the room layer (the tag of a sub_ops call).
+ * room / v are cleared (set NULL) by their owner when it is freed first; the
+ * reply then only frees the req. */
+typedef struct req {
+    int type;
+    struct room *room;       /* REQ_META, REQ_REPAIR */
+    struct viewer *v;        /* REQ_CATCHUP */
+    uint64_t gen;            /* room epoch_gen when sent */
+} req;
 
 /* One cached history frame: seqs a..b of epoch generation gen. */
 typedef struct hist_cache {
@@ -36,27 +41,25 @@ typedef struct hist_cache {
 typedef struct room {
     struct worker *w;
     struct room *hnext;          /* hash chain */
-    uint64_t id;
     char name[65];
+    size_t nlen;
     int state;
     int resubscribe;             /* a viewer came back during UNSUBSCRIBING */
     int ready;                   /* epoch/seq read from Redis at least once */
     char epoch[64];              /* "" until known */
     uint64_t epoch_gen;          /* bumped on every epoch change */
     uint64_t known;              /* highest seq held in order */
-    uint64_t delivered;          /* highest seq flushed to viewers */
+    uint64_t delivered;          /* highest seq flushed to viewers (<= known) */
     evring ring;
-    evt **stash;                 /* out-of-order / early events */
+    evt **stash;                 /* out-of-order / early events (intake.c) */
     size_t nstash, capstash;
-    struct req *meta_req, *repair_req;
-    int need_repair;             /* retry a repair when the link is back */
+    req *meta_req, *repair_req;
+    int need_repair;             /* retry a meta read / repair when the link is back */
     const char *reset_reason;    /* pending room-wide reset, or NULL */
     struct viewer *vhead;
     size_t nviewers;
     size_t nvar[BATCH_NVARIANTS];
-    size_t nslow;
-    struct room *due_next, **due_pprev;   /* flush wheel list (flush.c) */
-    uint64_t due_slot;
+    flush_node due;              /* on the worker's flush wheel (deliver.c) */
     int tick_armed;
     uint32_t tick_ms;            /* this room's batching window (tick.c) */
     uint32_t recent_events;      /* events since the last tick_adapt */
@@ -64,46 +67,40 @@ typedef struct room {
     hist_cache hcache[BATCH_NVARIANTS];
 } room;
 
-/* One stream entry of an XRANGE reply (pointers into the reply). */
-typedef struct xentry {
-    uint64_t seq;
-    const uint8_t *pb;
-    size_t len;
-} xentry;
+#define room_of_due(n) ((room *)((char *)(n) - offsetof(room, due)))
 
 void room_table_init(struct worker *w);
 /* Frees every room (shutdown); viewers must be gone already. */
 void room_table_free(struct worker *w);
-struct room *room_find(struct worker *w, const char *name, size_t len);
+/* The room of that name, or NULL. */
+room *room_find(struct worker *w, const char *name, size_t len);
+/* A new empty room in the table (name must not be there yet; <= 64 bytes). */
+room *room_new(struct worker *w, const char *name);
+/* Unlinks and frees r: its in-flight reqs are detached, it leaves the flush
+ * wheel, its events and frames are released. r must have no viewers. */
+void room_destroy(room *r);
+/* Calls fn for every room; fn may destroy the room it is given (only). */
+void room_each(struct worker *w, void (*fn)(room *r, void *arg), void *arg);
 
-/* Adds viewer v to room `name` (created and subscribed on first use).
- * When the room's state is known the viewer's start (history / resume) runs
- * now, else when the room becomes ready. */
-void room_join(struct worker *w, const char *name, struct viewer *v);
-/* Removes v from its room (no-op if none). The room is unsubscribed later
- * by room_reap_empty() if it stays empty. */
+/* Puts v at the head of r's viewer list (v->room = r, mode VM_WAIT). */
+void room_add_viewer(room *r, struct viewer *v);
+/* Removes v from its room (no-op if none) and detaches its catch-up req.
+ * A room left empty is handed to the reaper (wctx_schedule_reap), which
+ * unsubscribes it if it stays empty. */
 void room_leave(struct viewer *v);
-/* Unsubscribes rooms left without viewers. Called from the reaper. */
-void room_reap_empty(struct worker *w);
 
-/* Pub/sub link events (from sub.c). */
-void room_on_subscribed(struct worker *w, const char *name, size_t len);
-void room_on_unsubscribed(struct worker *w, const char *name, size_t len);
-void room_on_message(struct worker *w, const char *name, size_t nlen,
-                     const char *payload, size_t plen);
-/* The pub/sub link went down (rooms keep their state) / came back up
- * (every room is subscribed again and re-checked against Redis). */
-void room_on_sub_down(struct worker *w);
-void room_on_sub_up(struct worker *w);
-/* The command link came back: retry pending repairs and catch-ups. */
-void room_on_cmd_up(struct worker *w);
-
-/* Replies to commands issued for a room or a viewer (from sub.c). ok = 0
- * when the link failed (no reply). */
-void room_on_meta(struct req *q, int ok, const char *epoch, size_t elen, uint64_t seq);
-void room_on_xrange(struct req *q, int ok, const xentry *e, size_t n);
-
-/* Retries stalled catch-ups and repairs (once a second from the sweep). */
-void room_retry(struct worker *w);
+/* A new req tag of `type` for room r (REQ_META / REQ_REPAIR: q->room = r)
+ * or viewer v of r (REQ_CATCHUP: q->v = v), stamped with r's epoch_gen.
+ * Owned by the Redis command until its reply (free() it if the command
+ * could not be sent). */
+req *room_req_new(room *r, int type, struct viewer *v);
+/* Drops the held out-of-order events (the array is kept). */
+void room_stash_clear(room *r);
+/* Forgets the room's stream position: ring and stash emptied, known =
+ * delivered = seq. */
+void room_reset_stream(room *r, uint64_t seq);
+/* 1 when the room's epoch is epoch[0..elen). */
+int room_epoch_is(const room *r, const char *epoch, size_t elen);
+void room_set_epoch(room *r, const char *epoch, size_t elen);
 
 #endif

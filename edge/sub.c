@@ -1,6 +1,6 @@
-/* sub.c — hiredis async links (pub/sub + commands) bound to the worker's
- * libevent loop, with reconnect backoff. Replies are parsed here and handed
- * to room.c; nothing here knows about viewers' frames. */
+/* sub.c — hiredis async links (pub/sub + commands) bound to a libevent
+ * loop, with reconnect backoff. Replies are parsed here and handed to the
+ * owner's callbacks; nothing here knows about rooms or viewers. */
 #include "sub.h"
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -10,14 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dbuf.h"
-#include "edge_worker.h"
+#include "keys.h"
 #include "log.h"
-#include "room.h"
 
 enum { LINK_PUBSUB = 0, LINK_CMD = 1 };
 
 struct sub {
-    struct worker *w;
+    struct event_base *base;
+    char host[256];
+    int port;
+    const sub_callbacks *cb;
+    void *ctx;
     redisAsyncContext *ac[2];
     int up[2];
     int backoff_ms[2];
@@ -59,9 +62,9 @@ static void on_ping(redisAsyncContext *ac, void *reply, void *priv)
     s->up[which] = 1;
     s->backoff_ms[which] = 0;
     if (which == LINK_PUBSUB)
-        room_on_sub_up(s->w);
+        s->cb->pubsub_up(s->ctx);
     else
-        room_on_cmd_up(s->w);
+        s->cb->cmd_up(s->ctx);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -90,16 +93,15 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
         return;
     LOGW("redis", "%s link lost: %s", which ? "cmd" : "pubsub", status == REDIS_OK ? "closed" : ac->errstr);
     if (which == LINK_PUBSUB)
-        room_on_sub_down(s->w);
+        s->cb->pubsub_down(s->ctx);
     schedule_retry(s, which);
 }
 
 static void link_connect(sub *s, int which)
 {
-    const edge_conf *c = s->w->conf;
-    redisAsyncContext *ac = redisAsyncConnect(c->redis_host, c->redis_port);
+    redisAsyncContext *ac = redisAsyncConnect(s->host, s->port);
     if (!ac || ac->err) {
-        LOGW("redis", "connect %s:%d: %s", c->redis_host, c->redis_port, ac ? ac->errstr : "oom");
+        LOGW("redis", "connect %s:%d: %s", s->host, s->port, ac ? ac->errstr : "oom");
         if (ac)
             redisAsyncFree(ac);
         schedule_retry(s, which);
@@ -107,7 +109,7 @@ static void link_connect(sub *s, int which)
     }
     ac->data = s;
     s->ac[which] = ac;
-    redisLibeventAttach(ac, s->w->base);
+    redisLibeventAttach(ac, s->base);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
 }
@@ -115,12 +117,16 @@ static void link_connect(sub *s, int which)
 static void on_retry_pubsub(evutil_socket_t fd, short what, void *arg) { link_connect(arg, LINK_PUBSUB); }
 static void on_retry_cmd(evutil_socket_t fd, short what, void *arg) { link_connect(arg, LINK_CMD); }
 
-sub *sub_new(struct worker *w)
+sub *sub_new(struct event_base *base, const char *host, int port, const sub_callbacks *cb, void *ctx)
 {
     sub *s = xcalloc(1, sizeof *s);
-    s->w = w;
-    s->retry_ev[LINK_PUBSUB] = evtimer_new(w->base, on_retry_pubsub, s);
-    s->retry_ev[LINK_CMD] = evtimer_new(w->base, on_retry_cmd, s);
+    s->base = base;
+    snprintf(s->host, sizeof s->host, "%s", host);
+    s->port = port;
+    s->cb = cb;
+    s->ctx = ctx;
+    s->retry_ev[LINK_PUBSUB] = evtimer_new(base, on_retry_pubsub, s);
+    s->retry_ev[LINK_CMD] = evtimer_new(base, on_retry_cmd, s);
     link_connect(s, LINK_PUBSUB);
     link_connect(s, LINK_CMD);
     return s;
@@ -145,16 +151,17 @@ int sub_cmd_up(const sub *s) { return s->up[LINK_CMD]; }
 
 /* ---- pub/sub ------------------------------------------------------------ */
 
-/* "dm:{R}:n" -> R */
+/* KEY_CHANNEL_FMT "dm:{R}:n" -> R */
 static int channel_room(const redisReply *r, const char **name, size_t *len)
 {
-    if (r->type != REDIS_REPLY_STRING || r->len < 7 || memcmp(r->str, "dm:{", 4))
+    const size_t pl = sizeof KEY_CHANNEL_PREFIX - 1, sl = sizeof KEY_CHANNEL_SUFFIX - 1;
+    if (r->type != REDIS_REPLY_STRING || r->len < pl + sl || memcmp(r->str, KEY_CHANNEL_PREFIX, pl))
         return -1;
-    const char *close = memchr(r->str + 4, '}', r->len - 4);
-    if (!close)
+    const char *close = memchr(r->str + pl, '}', r->len - pl);
+    if (!close || (size_t)(r->str + r->len - close) != sl || memcmp(close, KEY_CHANNEL_SUFFIX, sl))
         return -1;
-    *name = r->str + 4;
-    *len = close - (r->str + 4);
+    *name = r->str + pl;
+    *len = (size_t)(close - *name);
     return 0;
 }
 
@@ -170,52 +177,53 @@ static void on_pubsub(redisAsyncContext *ac, void *reply, void *priv)
     if (kind->type != REDIS_REPLY_STRING || channel_room(r->element[1], &name, &nlen))
         return;
     if (!strcmp(kind->str, "message") && r->element[2]->type == REDIS_REPLY_STRING)
-        room_on_message(s->w, name, nlen, r->element[2]->str, r->element[2]->len);
+        s->cb->message(s->ctx, name, nlen, r->element[2]->str, r->element[2]->len);
     else if (!strcmp(kind->str, "subscribe"))
-        room_on_subscribed(s->w, name, nlen);
+        s->cb->subscribed(s->ctx, name, nlen);
     else if (!strcmp(kind->str, "unsubscribe"))
-        room_on_unsubscribed(s->w, name, nlen);
+        s->cb->unsubscribed(s->ctx, name, nlen);
 }
 
-static int channel_cmd(sub *s, const char *cmd, const char *room)
+static int channel_cmd(sub *s, const char *cmd, const char *room, size_t len)
 {
     if (!s->up[LINK_PUBSUB])
         return -1;
-    char ch[96];
-    snprintf(ch, sizeof ch, "dm:{%s}:n", room);
+    char ch[KEY_MAX];
+    snprintf(ch, sizeof ch, KEY_CHANNEL_FMT, (int)len, room);
     return redisAsyncCommand(s->ac[LINK_PUBSUB], on_pubsub, NULL, "%s %s", cmd, ch) == REDIS_OK ? 0 : -1;
 }
 
-int sub_subscribe(sub *s, const char *room) { return channel_cmd(s, "SUBSCRIBE", room); }
-int sub_unsubscribe(sub *s, const char *room) { return channel_cmd(s, "UNSUBSCRIBE", room); }
+static int op_subscribe(void *s, const char *room, size_t len) { return channel_cmd(s, "SUBSCRIBE", room, len); }
+static int op_unsubscribe(void *s, const char *room, size_t len) { return channel_cmd(s, "UNSUBSCRIBE", room, len); }
 
 /* ---- commands ----------------------------------------------------------- */
 
 static void on_meta(redisAsyncContext *ac, void *reply, void *priv)
 {
     redisReply *r = reply;
-    req *q = priv;
+    sub *s = ac->data;
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         if (r && r->type == REDIS_REPLY_ERROR)
             LOGW("redis", "HMGET meta: %s", r->str);
-        room_on_meta(q, 0, NULL, 0, 0);
+        s->cb->meta(s->ctx, priv, 0, NULL, 0, 0);
         return;
     }
     const redisReply *e = r->element[0], *sq = r->element[1];
     uint64_t seq = sq->type == REDIS_REPLY_STRING ? strtoull(sq->str, NULL, 10) : 0;
     if (e->type == REDIS_REPLY_STRING)
-        room_on_meta(q, 1, e->str, e->len, seq);
+        s->cb->meta(s->ctx, priv, 1, e->str, e->len, seq);
     else
-        room_on_meta(q, 1, NULL, 0, seq);
+        s->cb->meta(s->ctx, priv, 1, NULL, 0, seq);
 }
 
-int sub_meta(sub *s, const char *room, req *q)
+static int op_meta(void *sv, const char *room, size_t len, void *tag)
 {
+    sub *s = sv;
     if (!s->up[LINK_CMD])
         return -1;
-    char key[96];
-    snprintf(key, sizeof key, "dm:{%s}:meta", room);
-    return redisAsyncCommand(s->ac[LINK_CMD], on_meta, q, "HMGET %s epoch seq", key) == REDIS_OK ? 0 : -1;
+    char key[KEY_MAX];
+    snprintf(key, sizeof key, KEY_META_FMT, (int)len, room);
+    return redisAsyncCommand(s->ac[LINK_CMD], on_meta, tag, "HMGET %s epoch seq", key) == REDIS_OK ? 0 : -1;
 }
 
 /* Parses [[id, [field, value, ...]], ...] into e[]; returns the count or -1. */
@@ -246,33 +254,47 @@ static ssize_t parse_xrange(const redisReply *r, xentry *e)
 static void on_xrange(redisAsyncContext *ac, void *reply, void *priv)
 {
     redisReply *r = reply;
-    req *q = priv;
+    sub *s = ac->data;
     if (!r || r->type != REDIS_REPLY_ARRAY) {
         if (r && r->type == REDIS_REPLY_ERROR)
             LOGW("redis", "XRANGE: %s", r->str);
-        room_on_xrange(q, 0, NULL, 0);
+        s->cb->xrange(s->ctx, priv, 0, NULL, 0);
         return;
     }
     xentry *e = xmalloc((r->elements + 1) * sizeof *e);
     ssize_t n = parse_xrange(r, e);
     if (n < 0)
         LOGW("redis", "XRANGE: unexpected reply shape");
-    room_on_xrange(q, n >= 0, e, n < 0 ? 0 : (size_t)n);
+    s->cb->xrange(s->ctx, priv, n >= 0, e, n < 0 ? 0 : (size_t)n);
     free(e);
 }
 
-int sub_xrange(sub *s, const char *room, req *q)
+static int op_xrange(void *sv, const char *room, size_t len, uint64_t from_seq, uint64_t to_seq,
+                     size_t count, void *tag)
 {
+    sub *s = sv;
     if (!s->up[LINK_CMD])
         return -1;
-    char key[96], from[32], to[32], count[32];
-    snprintf(key, sizeof key, "dm:{%s}:s", room);
-    snprintf(from, sizeof from, "%llu-0", (unsigned long long)q->from);
-    if (q->to)
-        snprintf(to, sizeof to, "%llu-0", (unsigned long long)q->to);
+    char key[KEY_MAX], from[32], to[32], cnt[32];
+    snprintf(key, sizeof key, KEY_STREAM_FMT, (int)len, room);
+    snprintf(from, sizeof from, "%llu-0", (unsigned long long)from_seq);
+    if (to_seq)
+        snprintf(to, sizeof to, "%llu-0", (unsigned long long)to_seq);
     else
         strcpy(to, "+");
-    snprintf(count, sizeof count, "%zu", q->count);
-    const char *argv[] = {"XRANGE", key, from, to, "COUNT", count};
-    return redisAsyncCommandArgv(s->ac[LINK_CMD], on_xrange, q, 6, argv, NULL) == REDIS_OK ? 0 : -1;
+    snprintf(cnt, sizeof cnt, "%zu", count);
+    const char *argv[] = {"XRANGE", key, from, to, "COUNT", cnt};
+    return redisAsyncCommandArgv(s->ac[LINK_CMD], on_xrange, tag, 6, argv, NULL) == REDIS_OK ? 0 : -1;
 }
+
+static int op_pubsub_up(const void *s) { return sub_pubsub_up(s); }
+static int op_cmd_up(const void *s) { return sub_cmd_up(s); }
+
+const sub_ops sub_link_ops = {
+    .subscribe = op_subscribe,
+    .unsubscribe = op_unsubscribe,
+    .meta = op_meta,
+    .xrange = op_xrange,
+    .pubsub_up = op_pubsub_up,
+    .cmd_up = op_cmd_up,
+};

@@ -2,8 +2,8 @@
  * worker can afford -> water-filled between active rooms. */
 #include "tick.h"
 #include <time.h>
-#include "edge_worker.h"
 #include "room.h"
+#include "wctx.h"
 
 #define COST_INIT_US 4.0
 #define COST_MIN_US 0.5

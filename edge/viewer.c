@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -15,10 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "batch.h"
-#include "edge_worker.h"
 #include "http.h"
 #include "log.h"
-#include "room.h"
+#include "wctx.h"
 
 #define HEAD_MAX 8192
 #define HEAD_TIMEOUT_MS 10000
@@ -27,11 +27,28 @@
 static void on_read(evutil_socket_t fd, short what, void *arg);
 static void on_write(evutil_socket_t fd, short what, void *arg);
 
-void viewer_accept(worker *w, int fd)
+static void format_peer(char *out, size_t n, const struct sockaddr *sa)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (sa && sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        port = ntohs(in->sin_port);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        port = ntohs(in6->sin6_port);
+    }
+    snprintf(out, n, sa && sa->sa_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, port);
+}
+
+void viewer_accept(worker *w, int fd, const struct sockaddr *peer)
 {
     viewer *v = xcalloc(1, sizeof *v);
     v->w = w;
     v->fd = fd;
+    format_peer(v->peer, sizeof v->peer, peer);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (w->conf->sndbuf) {
@@ -48,7 +65,7 @@ void viewer_accept(worker *w, int fd)
         w->viewers->prev = v;
     w->viewers = v;
     w->nconns++;
-    v->last_rx_ms = worker_now(w);
+    v->last_rx_ms = wctx_now(w);
     v->deadline_ms = v->last_rx_ms + HEAD_TIMEOUT_MS;
     event_add(&v->rd, NULL);
 }
@@ -60,7 +77,7 @@ static void viewer_kill(viewer *v)
     if (v->state == V_DEAD)
         return;
     if (v->state == V_WS) {
-        room_leave(v);
+        v->w->vh.leave(v);
         v->w->nws--;
     }
     v->state = V_DEAD;
@@ -68,7 +85,7 @@ static void viewer_kill(viewer *v)
     event_del(&v->wr);
     v->reap_next = v->w->reap;
     v->w->reap = v;
-    worker_schedule_reap(v->w);
+    wctx_schedule_reap(v->w);
 }
 
 static int write_blocked(void) { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR; }
@@ -146,8 +163,6 @@ static void set_slow(viewer *v, int slow)
     if (v->slow == slow)
         return;
     v->slow = (uint8_t)slow;
-    if (v->room)
-        v->room->nslow += slow ? 1 : (size_t)-1;
     if (slow)
         v->w->st.slow_degraded++;
     else
@@ -157,7 +172,7 @@ static void set_slow(viewer *v, int slow)
 static void on_write(evutil_socket_t fd, short what, void *arg)
 {
     viewer *v = arg;
-    worker_now(v->w);
+    wctx_now(v->w);
     int n = evbuffer_write(v->out, fd);
     if (n < 0 && !write_blocked()) {
         viewer_kill(v);
@@ -174,28 +189,41 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
         start_linger(v);
 }
 
+int viewer_slow_grade(const edge_conf *c, size_t pend, uint64_t age_ms, int slow)
+{
+    if (!pend)
+        return VS_FULL;
+    if (pend > (size_t)c->slow_hard_bytes || age_ms > (uint64_t)c->slow_hard_age_ms)
+        return VS_CLOSE;
+    if (slow || pend > (size_t)c->slow_soft_bytes || age_ms > (uint64_t)c->slow_soft_age_ms)
+        return VS_DEGRADED;
+    return VS_FULL;
+}
+
 int viewer_check_slow(viewer *v)
 {
-    const edge_conf *c = v->w->conf;
     size_t pend = evbuffer_get_length(v->out);
-    if (!pend)
-        return 0;
-    uint64_t age = v->w->now_ms - v->backlog_since_ms;
-    if (pend > (size_t)c->slow_hard_bytes || age > (uint64_t)c->slow_hard_age_ms) {
+    uint64_t age = pend ? v->w->now_ms - v->backlog_since_ms : 0;
+    switch (viewer_slow_grade(v->w->conf, pend, age, v->slow)) {
+    case VS_CLOSE:
+        LOGI("edge", "room=%s peer=%s too slow (%zu bytes pending for %llu ms): closing 4429",
+             v->rname, v->peer, pend, (unsigned long long)age);
         v->w->st.slow_closed++;
         viewer_close(v, WS_CLOSE_SLOW, "too slow");
         return -1;
-    }
-    if (!v->slow && (pend > (size_t)c->slow_soft_bytes || age > (uint64_t)c->slow_soft_age_ms))
+    case VS_DEGRADED:
         set_slow(v, 1);
-    return v->slow;
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 void viewer_close(viewer *v, int code, const char *reason)
 {
     if (v->state != V_WS)
         return;
-    room_leave(v);          /* also drops v from the room's slow count */
+    v->w->vh.leave(v);
     v->slow = 0;
     v->w->nws--;
     v->state = V_CLOSING;
@@ -372,14 +400,13 @@ static void upgrade(viewer *v, const http_request *rq, const char *room, size_t 
     send_copy(v, resp, (size_t)k);
     if (v->state == V_DEAD)
         return;
-    char name[65];
-    memcpy(name, room, rlen);
-    name[rlen] = 0;
+    memcpy(v->rname, room, rlen);
+    v->rname[rlen] = 0;
     v->state = V_WS;
     v->w->nws++;
     v->w->st.accepted++;
     v->last_ping_ms = v->w->now_ms;
-    room_join(v->w, name, v);
+    v->w->vh.join(v, v->rname);
 }
 
 static void handle_request(viewer *v, const http_request *rq)
@@ -391,7 +418,7 @@ static void handle_request(viewer *v, const http_request *rq)
     if (rq->method_len != 3 || memcmp(rq->method, "GET", 3)) {
         reply_error(v, 405, "method_not_allowed", "only GET is served here", "Allow: GET\r\n");
     } else if (n == 8 && !memcmp(p, "/healthz", 8)) {
-        if (worker_healthy(v->w))
+        if (wctx_healthy(v->w))
             reply(v, 200, "application/json", "{\"status\":\"ok\"}", 15);
         else
             reply_error(v, 503, "redis_unavailable", "not connected to Redis", NULL);
@@ -444,6 +471,7 @@ static void on_message(viewer *v, const ws_msg *m)
     case WS_OP_CLOSE: {
         uint16_t code;
         if (ws_close_parse(m->data, m->len, &code) < 0) {
+            LOGD("edge", "room=%s peer=%s bad close frame: closing %d", v->rname, v->peer, code);
             v->w->st.closed_bad++;
             viewer_close(v, code, "bad close frame");
         } else {
@@ -476,6 +504,8 @@ static void ws_input(viewer *v, const uint8_t *buf, size_t n)
         if (c == -2)
             break;
         if (c < 0) {
+            LOGD("edge", "room=%s peer=%s WebSocket protocol error: closing %d", v->rname, v->peer,
+                 v->rdr.close_code);
             v->w->st.closed_bad++;
             viewer_close(v, v->rdr.close_code, "protocol error");
             break;
@@ -502,7 +532,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 {
     viewer *v = arg;
     worker *w = v->w;
-    worker_now(w);
+    wctx_now(w);
     for (int round = 0; round < 4 && v->state != V_DEAD; round++) {
         ssize_t n = read(fd, w->scratch, sizeof w->scratch);
         if (n == 0 || (n < 0 && !write_blocked())) {
@@ -551,7 +581,7 @@ static void sweep_one(viewer *v, uint64_t now)
 
 void viewer_sweep(worker *w)
 {
-    uint64_t now = worker_now(w);
+    uint64_t now = wctx_now(w);
     for (viewer *v = w->viewers; v; v = v->next)
         sweep_one(v, now);
 }
@@ -578,7 +608,7 @@ void viewer_reap(worker *w)
 
 void viewer_shutdown_all(worker *w)
 {
-    worker_now(w);
+    wctx_now(w);
     for (viewer *v = w->viewers; v; v = v->next) {
         viewer_close(v, WS_CLOSE_GOING_AWAY, "server shutting down");
         if (v->state != V_DEAD && evbuffer_get_length(v->out))

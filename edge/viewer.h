@@ -16,6 +16,8 @@ struct worker;
 struct room;
 struct req;
 struct evbuffer;
+struct sockaddr;
+struct edge_conf;
 
 enum viewer_state {
     V_HTTP = 0,    /* reading the request head */
@@ -31,9 +33,14 @@ enum viewer_mode {
     VM_LIVE        /* receives the room's batches */
 };
 
+/* Slow-viewer grades (docs/PROTOCOL.md §7). */
+enum viewer_slow { VS_CLOSE = -1, VS_FULL = 0, VS_DEGRADED = 1 };
+
 typedef struct viewer {
     struct worker *w;
     int fd;
+    char peer[56];               /* "ip:port" for log lines */
+    char rname[65];              /* the room asked for (V_WS) */
     int state, mode;
     uint8_t fmt, zstd, slow, has_since;
     const char *pending_reset;   /* reset reason to send before the next events */
@@ -41,6 +48,8 @@ typedef struct viewer {
     struct evbuffer *out;
     dbuf in;                     /* unparsed input (usually empty) */
     ws_reader rdr;
+    /* room layer state (room.c, catchup.c, deliver.c; viewer.c never
+     * touches these beyond the request parameters) */
     struct room *room;
     struct viewer *rprev, *rnext;    /* room list */
     struct viewer *prev, *next;      /* worker list */
@@ -55,11 +64,18 @@ typedef struct viewer {
     uint64_t last_rx_ms, last_ping_ms, backlog_since_ms, deadline_ms;
 } viewer;
 
-/* Takes ownership of an accepted non-blocking socket. */
-void viewer_accept(struct worker *w, int fd);
+/* Takes ownership of an accepted non-blocking socket (peer: its address,
+ * for log lines; may be NULL). */
+void viewer_accept(struct worker *w, int fd, const struct sockaddr *peer);
 /* Attaches a whole frame to v's output by reference (written now if the
  * output is empty). Counts it in the worker's stats. */
 void viewer_push(viewer *v, rbuf *r);
+/* The slow-viewer policy (pure): `pend` bytes queued for `age_ms` by a
+ * viewer that is (slow = 1) or is not degraded yet. VS_CLOSE past either
+ * hard cap (--slow-hard-bytes / --slow-hard-age-ms); VS_DEGRADED past a
+ * soft cap or while still degraded with bytes queued (a viewer recovers
+ * only when its output drains); VS_FULL otherwise (nothing queued). */
+int viewer_slow_grade(const struct edge_conf *c, size_t pend, uint64_t age_ms, int slow);
 /* Applies the slow-viewer policy before a frame is pushed: returns 0 full
  * delivery, 1 degraded (skip comments), -1 closed with 4429. */
 int viewer_check_slow(viewer *v);

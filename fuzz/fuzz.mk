@@ -2,7 +2,8 @@
 # `make fuzz` (= make -f fuzz/fuzz.mk) builds every target into build/fuzz and
 # runs each for FUZZ_SECONDS (default 60), one after the other. Targets:
 #   run (default)  build + run every target for FUZZ_SECONDS
-#   smoke          the same with FUZZ_SECONDS=5 (CI)
+#   smoke          the same with FUZZ_SECONDS=5 (make test runs its own short
+#                  pass over the same targets: tests/run.sh, FUZZ_SMOKE_SECONDS)
 #   build          only build
 #   run-<name>     run one target (e.g. make -f fuzz/fuzz.mk run-kw FUZZ_SECONDS=600)
 # Seeds come from fuzz/corpus/<name>/ (read only); new inputs go to

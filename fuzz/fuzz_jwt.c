@@ -1,4 +1,4 @@
-/* fuzz_jwt.c — libFuzzer target for broadcaster/auth.h: the Bearer header
+/* fuzz_jwt.c — libFuzzer target for common/auth.h: the Bearer header
  * extraction, token verification (random tokens, and tokens re-signed with
  * the right key so the claim parser is reached), claim checks, base64url. */
 #include "auth.h"

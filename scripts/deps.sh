@@ -4,7 +4,7 @@ set -e
 PKGS="build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c-dev
 protobuf-c-compiler libzstd-dev zstd libjansson-dev libssl-dev redis-server
 python3 python3-websockets python3-zstandard curl clang libclang-rt-14-dev gnuplot-nox
-nodejs chromium fonts-noto-cjk fonts-noto-color-emoji"
+prometheus nodejs chromium fonts-noto-cjk fonts-noto-color-emoji"
 # nodejs: the web/ client and its tests (node:test); Debian's nodejs 18 ships npm apart
 command -v npm >/dev/null || PKGS="$PKGS npm"
 missing=""

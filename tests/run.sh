@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/run.sh BUILD_DIR — runs every unit test binary (BUILD_DIR/t/*) and every
+# tests/run.sh BUILD_DIR — runs the source checks (scripts/check_includes.py,
+# scripts/modmap.py --check), every unit test binary (BUILD_DIR/t/*) and every
 # integration test (tests/integration/test_*.py) against BUILD_DIR/bin, each as
 # its own process with a timeout. Counts "ok - " / "not ok - " lines; a program
 # that crashes, times out, or prints a sanitizer report counts as a failure.
@@ -48,6 +49,13 @@ run_one() {  # name timeout cmd...
   fi
   pass=$((pass + p)); fail=$((fail + f))
 }
+
+# Source checks: no #include cycle between our modules (per binary), and the
+# module map in docs/ARCHITECTURE.md equals scripts/modmap.py's output; the
+# checks' own tests (tests/scripts/test_checks.py).
+want check_includes && run_one "check/check_includes" 60 "$PY" scripts/check_includes.py
+want check_modmap && run_one "check/check_modmap" 60 "$PY" scripts/modmap.py --check
+want test_checks && run_one "check/test_checks" 120 "$PY" tests/scripts/test_checks.py
 
 for t in "$B"/t/test_*; do
   [ -x "$t" ] || continue

@@ -4,7 +4,12 @@ independent WebSocket client (python3-websockets) beside a tiny RESP client.
 
 Only processes started here are ever signalled, by pid. Every process's stderr
 goes to a log file in the temp dir; at the end each log is scanned and the test
-fails on any sanitizer report or ERROR line (like nginx-tests' alert check).
+fails on any sanitizer report or any line our logger printed at ERROR level
+(common/log.c: "ts prog[pid] [ctx] LEVEL tag: message"), like nginx-tests'
+alert check. WARN and lower never fail a test. A test that provokes an error
+says so: st.expect_log("broadcaster", r"ERROR conn: cannot listen") excuses the
+matching lines and fails the test if none appeared (min_count=0: only excuse).
+Sanitizer reports are never excused.
 
 Usage in a test file:
     from harness import Stack, test, main, http
@@ -24,8 +29,16 @@ SAN_ENV = {
     "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1:exitcode=87",
     "LSAN_OPTIONS": "exitcode=88",
 }
-BAD_LOG = re.compile(r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
-                     r"SUMMARY: UndefinedBehaviorSanitizer|\bFATAL\b|\bALERT\b)")
+# Sanitizer reports (never excusable).
+SAN_LOG = re.compile(r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
+                     r"SUMMARY: UndefinedBehaviorSanitizer|out of memory allocating)")
+# One line of common/log.c: "2026-12-03T13:41:16.123Z edge[123] w2 ERROR redis: msg"
+# (the "w2" context is optional). Group "body" is "LEVEL tag: msg".
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+\[\d+\](?: .*?)? "
+                      r"(?P<body>(?P<level>DEBUG|INFO|WARN|ERROR) (?P<tag>[^ :]+): (?P<msg>.*))$")
+# What fails a test unless expected: a sanitizer report or a logged ERROR line.
+# Multi-line mode, so BAD_LOG.search(whole_text) works as well as per line.
+BAD_LOG = re.compile(SAN_LOG.pattern + r"|(?m:^\d{4}-\d\d-\d\dT\S+Z \S+\[\d+\](?: .*?)? ERROR [^ :]+: )")
 _used_ports = set()
 
 
@@ -141,6 +154,7 @@ class Stack:
         self.dir = tempfile.mkdtemp(prefix="dm-%s-" % name)
         self.procs = []
         self.expected_exit = {}  # proc -> allowed exit codes besides 0
+        self.expected_logs = []  # LogExpectation, checked in close()
         self.redis_port = None
 
     # -- processes ------------------------------------------------------
@@ -190,6 +204,63 @@ class Stack:
             wait_until(lambda: http("GET", port, "/healthz")[0] == 200, 15, what="edge healthz")
         return p
 
+    # -- log expectations -------------------------------------------------
+    def expect_log(self, proc, pattern, min_count=1):
+        """Declares log lines of the processes named `proc` ("broadcaster", "edge",
+        "redis", or "*" for any) whose "LEVEL tag: message" part matches the regex
+        `pattern` from its start (re.match) as expected: they do not fail the test,
+        even at ERROR level, and close() fails unless at least `min_count` of them
+        were logged (0: only excused). Returns the expectation (.count after close)."""
+        e = LogExpectation(proc, pattern, min_count)
+        self.expected_logs.append(e)
+        return e
+
+    def wait_log(self, p, pattern, timeout=10.0):
+        """Waits until p's log has a line whose "LEVEL tag: message" part matches
+        `pattern` (re.match); returns the line. Does not excuse it: pair with
+        expect_log when the line is an ERROR."""
+        rx = re.compile(pattern)
+        found = []
+
+        def seen():
+            with open(p.log, "rb") as f:
+                for line in f.read().decode("utf-8", "replace").splitlines():
+                    m = LOG_LINE.match(line)
+                    if m and rx.match(m.group("body")):
+                        found.append(line)
+                        return True
+            return False
+        wait_until(seen, timeout, what="%s log line %r" % (p.name, pattern))
+        return found[0]
+
+    def log_errors(self):
+        """Scans every process log once; counts expected lines and returns the
+        list of unexpected bad lines (sanitizer reports, unexpected ERRORs) and
+        of expectations that were not met."""
+        errors = []
+        for e in self.expected_logs:
+            e.count = 0
+        for p in self.procs:
+            with open(p.log, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+            bad = None
+            for line in text.splitlines():
+                m = LOG_LINE.match(line)
+                hits = [e for e in self.expected_logs if m and e.matches(p.name, m.group("body"))]
+                for e in hits:
+                    e.count += 1
+                if bad is None and SAN_LOG.search(line):
+                    bad = line
+                elif bad is None and m and m.group("level") == "ERROR" and not hits:
+                    bad = line
+            if bad is not None:
+                errors.append("%s log: %s" % (p.name, bad.strip()))
+        for e in self.expected_logs:
+            if e.count < e.min_count:
+                errors.append("expected log line never appeared: %s %r (%d of at least %d)"
+                              % (e.proc, e.rx.pattern, e.count, e.min_count))
+        return errors
+
     def close(self, check_logs=True):
         errors = []
         for p in reversed(self.procs):
@@ -201,12 +272,7 @@ class Stack:
             except AssertionError as e:
                 errors.append(str(e))
         if check_logs:
-            for p in self.procs:
-                with open(p.log, "rb") as f:
-                    for line in f.read().decode("utf-8", "replace").splitlines():
-                        if BAD_LOG.search(line):
-                            errors.append("%s log: %s" % (p.name, line.strip()))
-                            break
+            errors += self.log_errors()
         if errors:
             print("# logs kept in " + self.dir, file=sys.stderr)
             for p in self.procs:
@@ -215,6 +281,15 @@ class Stack:
                     print(f.read()[-3000:].decode("utf-8", "replace"), file=sys.stderr)
             raise AssertionError("; ".join(errors))
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class LogExpectation:
+    """One st.expect_log() declaration (see there)."""
+    def __init__(self, proc, pattern, min_count):
+        self.proc, self.rx, self.min_count, self.count = proc, re.compile(pattern), min_count, 0
+
+    def matches(self, name, body):
+        return self.proc in ("*", name) and self.rx.match(body) is not None
 
 
 def http(method, port, path, body=None, headers=None, host="127.0.0.1", timeout=10):

@@ -363,6 +363,7 @@ def test_edge_exits_when_port_taken(st):
     s.close()
     assert e.p.returncode == 1, e.p.returncode
     st.expected_exit[e] = (1,)
+    st.expect_log("edge", r"ERROR edge: listen on 127\.0\.0\.1:%d: Address already in use" % e.port)
 
 
 @test

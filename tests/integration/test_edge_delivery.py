@@ -250,14 +250,15 @@ async def test_redis_restarted_empty_resets_epoch(st):
 
 
 def stats(st, key):
-    """Sum of the latest value of `key` in each edge worker's stats line."""
+    """Sum of the latest value of `key` in each edge worker's stats line
+    ("edge[PID] wN INFO stats: ...": workers log with their w<N> context)."""
     vals = {}
     for p in st.procs:
         if p.name != "edge":
             continue
         with open(p.log, "rb") as fh:
             for line in fh.read().decode("utf-8", "replace").splitlines():
-                m = re.search(r"edge\[(\d+)\] INFO stats: .*\b%s=(\d+)" % key, line)
+                m = re.search(r"edge\[(\d+)\] w\d+ INFO stats: .*\b%s=(\d+)" % key, line)
                 if m:
                     vals[m.group(1)] = int(m.group(2))
     return sum(vals.values())

@@ -157,6 +157,8 @@ def test_redis_killed_and_restarted_on_its_data(st):
     port = r.port
     b = st.broadcaster("--rate-limits", "off")
     e = st.edge("--workers", "2")
+    st.expect_log("broadcaster", r"WARN seq: redis 127\.0\.0\.1:%d unavailable" % port)
+    st.expect_log("edge", r"WARN redis: (pubsub|cmd) link lost")
 
     async def go():
         viewers = [Viewer(e.port) for _ in range(6)]
@@ -193,6 +195,7 @@ def test_redis_restarted_empty_changes_epoch(st):
     port = r.port
     b = st.broadcaster("--rate-limits", "off")
     e = st.edge()
+    st.expect_log("edge", r"WARN room: room=%s epoch changed " % ROOM)
 
     async def go():
         viewers = [Viewer(e.port) for _ in range(4)]
@@ -244,6 +247,7 @@ def test_edge_worker_sigkill_viewers_resume(st):
         assert len(victims) == 2, "viewers not spread over 2 workers: %r" % victims
         victim = int(sorted(victims)[0])
         os.kill(victim, signal.SIGKILL)      # a child of the edge we started
+        st.expect_log("edge", r"WARN edge: worker \d+ \(pid %d\) killed by signal 9: restarting" % victim)
         await asyncio.sleep(2.0)
         for p in pubs:
             p.halt.set()

@@ -1,5 +1,6 @@
 /* test_bc_opt.c — the broadcaster's option table: defaults, both value
- * forms, bounds, required options, and --help generated from the table. */
+ * forms, bounds, required options, DM_BC_* variables, and --help generated
+ * from the table (the engine itself: test_opt.c). */
 #include "t.h"
 #include "../../broadcaster/bc_opt.h"
 #include "log.h"
@@ -22,10 +23,10 @@ static void test_defaults(void)
     bc_opts o;
     char out[4096] = "";
     T_EQ_INT(parse(&o, a, 4, out, sizeof out), 0);
-    T_EQ_STR(o.listen_host, "127.0.0.1");
-    T_EQ_INT(o.listen_port, 8080);
-    T_EQ_STR(o.redis_host, "localhost");
-    T_EQ_INT(o.redis_port, 6379);
+    T_EQ_STR(o.listen.host, "127.0.0.1");
+    T_EQ_INT(o.listen.port, 8080);
+    T_EQ_STR(o.redis.host, "localhost");
+    T_EQ_INT(o.redis.port, 6379);
     T_EQ_INT(o.retention, 10000);
     T_EQ_INT(o.max_body, 16384);
     T_EQ_INT(o.max_text_cps, 1000);
@@ -41,8 +42,8 @@ static void test_values_and_forms(void)
     bc_opts o;
     char out[4096] = "";
     T_EQ_INT(parse(&o, a, 10, out, sizeof out), 0);
-    T_EQ_STR(o.listen_host, "::1");
-    T_EQ_INT(o.listen_port, 9);
+    T_EQ_STR(o.listen.host, "::1");
+    T_EQ_INT(o.listen.port, 9);
     T_EQ_INT(o.retention, 5);
     T_EQ_INT(o.max_body, 200);
     T_EQ_INT(o.max_text_cps, 7);
@@ -124,7 +125,7 @@ static void test_protection_options(void)
     static const char *const bad[][2] = { { "--rate-comments", "20" }, { "--rate-comments", "0/5" },
                                           { "--rate-comments", "5/0" }, { "--rate-likes", "x/1" },
                                           { "--contact-action", "replace" },
-                                          { "--rate-limits", "maybe" }, { "--lexicon", "" } };
+                                          { "--rate-limits", "maybe" }, { "--max-body", "16MiB1" } };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *args[] = { "--listen", "h:1", "--redis", "h:2", bad[i][0], bad[i][1] };
         if (parse(&o, args, 6, out, sizeof out) != -1) {
@@ -134,6 +135,31 @@ static void test_protection_options(void)
     }
 }
 
+static void test_env_and_size(void)
+{
+    static const char *const a[] = { "--redis", "r:2", "--max-body", "1KiB" };
+    bc_opts o;
+    char out[4096] = "";
+    setenv("DM_BC_LISTEN", "[::]:8080", 1);
+    setenv("DM_BC_RATE_GIFTS", "5/1", 1);
+    setenv("DM_BC_MAX_BODY", "999", 1);
+    int rc = parse(&o, a, 4, out, sizeof out);
+    unsetenv("DM_BC_LISTEN");
+    unsetenv("DM_BC_RATE_GIFTS");
+    unsetenv("DM_BC_MAX_BODY");
+    T_EQ_INT(rc, 0);
+    T_EQ_STR(o.listen.host, "::");
+    T_EQ_INT(o.listen.port, 8080);
+    T_EQ_INT(o.rate[1].cap, 5);
+    T_EQ_INT(o.rate[1].win_ms, 1000);
+    T_EQ_INT(o.max_body, 1024);   /* the flag over the variable */
+    setenv("DM_BC_RATE_LIKES", "5", 1);
+    rc = parse(&o, a, 4, out, sizeof out);
+    unsetenv("DM_BC_RATE_LIKES");
+    T_EQ_INT(rc, -1);
+    T_ASSERT(strstr(out, "--rate-likes: '5' is not N/SEC") && strstr(out, "DM_BC_RATE_LIKES"));
+}
+
 int main(void)
 {
     T_RUN(test_defaults);
@@ -141,5 +167,6 @@ int main(void)
     T_RUN(test_rejects);
     T_RUN(test_help_lists_every_option);
     T_RUN(test_protection_options);
+    T_RUN(test_env_and_size);
     return T_DONE();
 }

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../edge/edge_worker.h"
+#include "../../edge/wctx.h"
 #include "../../edge/room.h"
 #include "../../edge/tick.h"
 #include "t.h"
