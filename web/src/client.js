@@ -12,6 +12,8 @@ export { frameHeader, dictId } from './zstd.js';
 
 /** Close codes after which reconnecting cannot help (the client itself is wrong). */
 const FATAL_CLOSE = new Set([1002, 1003, 1007, 1009]);
+/** A connection open this long counts as a success for the backoff, frames or not. */
+const STABLE_MS = 5000;
 
 /** Exponential backoff with jitter: attempt 0, 1, 2 … -> a delay in [d/2, d], d = min(max, min*2^n). */
 export function backoffDelay(attempt, minMs, maxMs, rand = Math.random) {
@@ -145,7 +147,7 @@ export class DanmakuClient {
       ws = new this.WS(this.url());
     } catch (e) {
       this.emit('error', e);
-      this.scheduleRetry(gen, { code: 0, reason: String(e.message || e) });
+      this.scheduleRetry({ code: 0, reason: String(e.message || e) });
       return;
     }
     this.ws = ws;
@@ -154,6 +156,7 @@ export class DanmakuClient {
     this.connections++;
     ws.onopen = () => {
       if (gen !== this.gen) return;
+      this.openedAt = Date.now();
       this.setState('open');
       this.emit('open', { url: this.url(), connection: this.connections });
     };
@@ -217,14 +220,17 @@ export class DanmakuClient {
       this.setState('closed');
       return;
     }
+    // a connection that lived a while (a quiet room sends no frame) starts the backoff again
+    if (this.openedAt && Date.now() - this.openedAt >= STABLE_MS) this.attempt = 0;
+    this.openedAt = 0;
     // 503 over_capacity: honour Retry-After when it is longer than the backoff
     const backoff = backoffDelay(this.attempt, this.backoffMinMs, this.backoffMaxMs);
     const wait = refused?.retryAfterMs != null ? Math.max(backoff, refused.retryAfterMs) : backoff;
     this.attempt++;
-    this.scheduleRetry(gen, info, wait);
+    this.scheduleRetry(info, wait);
   }
 
-  scheduleRetry(gen, info, delayMs) {
+  scheduleRetry(info, delayMs) {
     const delay = delayMs ?? backoffDelay(this.attempt++, this.backoffMinMs, this.backoffMaxMs);
     this.stats.reconnects++;
     this.emit('close', { ...info, willRetry: true, delayMs: delay });
@@ -246,7 +252,7 @@ export class DanmakuClient {
       // a frame we cannot read: drop the connection and resume from the last good seq
       this.emit('error', e);
       this.dropSocket(1000);
-      this.scheduleRetry(this.gen, { code: 0, reason: 'undecodable frame: ' + e.message });
+      this.scheduleRetry({ code: 0, reason: 'undecodable frame: ' + e.message });
       return;
     }
     if (gen !== this.gen) return;
@@ -323,7 +329,7 @@ export class DanmakuClient {
     const delay = reconnectDelay(f.delay_ms);
     this.emit('reconnect', f);
     this.dropSocket(1000);
-    this.scheduleRetry(this.gen, { code: 0, reason: 'reconnect requested' }, delay);
+    this.scheduleRetry({ code: 0, reason: 'reconnect requested' }, delay);
   }
 }
 
