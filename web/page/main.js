@@ -12,7 +12,7 @@ const q = new URLSearchParams(location.search);
 const m = /^\/rooms\/([A-Za-z0-9_-]{1,64})$/.exec(location.pathname);
 const room = m ? m[1] : q.get('room') || 'lobby';
 const bc = (q.get('bc') || `${location.protocol}//${location.hostname}:8080`).replace(/\/+$/, '');
-const dm = (window.__dm = { room, rendered: 0, renderedAt: {}, gifts: 0, likes: 0, resets: 0,
+const dm = (window.__dm = { room, seqs: [], rendered: 0, renderedAt: {}, gifts: 0, likes: 0, resets: 0,
   gaps: 0, skipped: 0, fps: [], errors: [] });
 
 function userId() {
@@ -40,6 +40,8 @@ function watch(stage) {
   dm.client = c;
   c.on('events', (evs) => {
     for (const ev of evs) {
+      dm.seqs.push(ev.seq);
+      if (dm.seqs.length > 1000) dm.seqs.shift();
       if (ev.kind === 'comment') {
         if (stage.comment(ev)) {
           dm.rendered++;
