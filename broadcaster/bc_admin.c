@@ -3,9 +3,10 @@
  * Authorised by an admin token ("adm":true) when a secret is configured,
  * otherwise only for loopback peers. Each is one Redis command. */
 #include "bc_admin.h"
-#include "auth.h"
-#include "dbuf.h"
+#include "bc_ctx.h"
 #include "jsonw.h"
+#include "keys.h"
+#include "log.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,12 +16,26 @@
 #define PER_S_MAX 86400L
 
 enum admin_op { OP_MUTE, OP_UNMUTE, OP_BAN, OP_UNBAN, OP_SLOW, OP_UNSLOW };
+static const char *const op_names[] = { "mute", "unmute", "ban", "unban", "slowmode",
+                                        "slowmode_off" };
 
 typedef struct target {
     const char *room; size_t room_len;      /* room_len 0: global (bans) */
     char user[BC_USER_MAX + 1]; size_t user_len;
     int op;
 } target;
+
+/* Kept in the request while its Redis command runs. */
+typedef struct admin_state {
+    bc_seq_cmd *cmd;            /* non-NULL while waiting */
+    bc_ctx *ctx;
+    int op;
+    long arg[2];                /* ttl_s, or comments and per_s */
+    size_t room_len;            /* 0: global (bans) */
+    char room[BC_ROOM_MAX + 1];
+    char user[BC_USER_MAX + 1];
+} admin_state;
+_Static_assert(sizeof(admin_state) <= BC_REQ_STATE_MAX, "admin_state too large");
 
 static int method_is(const http_request *h, const char *m)
 {
@@ -94,41 +109,40 @@ static int match(const http_request *h, target *t, int *user_ok)
 }
 
 /* Admin rights: an admin token when a secret is set, else a loopback peer. */
-static int authorised(bc_conn *c, const http_request *h, const target *t)
+static int authorised(bc_ctx *x, bc_req *r, const target *t)
 {
-    bc_server *srv = bc_conn_server(c);
-    if (!srv->auth) {
-        if (bc_conn_loopback(c))
+    if (!x->auth) {
+        if (r->loopback)
             return 1;
-        bc_conn_error(c, 403, "admin_loopback_only",
-                      "without --auth-secret-file the admin API is served to loopback clients only",
-                      NULL);
+        bc_req_error(r, 403, "admin_loopback_only",
+                     "without --auth-secret-file the admin API is served to loopback clients only",
+                     NULL);
         return 0;
     }
-    const http_header *az = http_find_header(h, "authorization");
-    int rc = auth_request(srv->auth, az ? az->value : NULL, az ? az->value_len : 0,
+    const http_header *az = http_find_header(r->h, "authorization");
+    int rc = auth_request(x->auth, az ? az->value : NULL, az ? az->value_len : 0,
                           (int64_t)time(NULL), t->room_len ? t->room : NULL, t->room_len,
-                          NULL, 0, 1, &srv->claims);
-    if (rc == AUTH_OK && !t->room_len && srv->claims.nrooms > 0)
+                          NULL, 0, 1, &x->claims);
+    if (rc == AUTH_OK && !t->room_len && x->claims.nrooms > 0)
         rc = AUTH_WRONG_ROOM;   /* global bans need an unscoped admin token */
     if (rc == AUTH_OK)
         return 1;
-    bc_conn_error(c, auth_err_status(rc), auth_err_code(rc), auth_err_message(rc), NULL);
+    bc_req_error(r, auth_err_status(rc), auth_err_code(rc), auth_err_message(rc), NULL);
     return 0;
 }
 
 /* Optional JSON body: 0 and *out set (absent/empty body: out untouched),
  * or -1 after answering 400/422. keys: one or two integer fields. */
-static int body_ints(bc_conn *c, const char *body, size_t len, const char *const *keys, int n,
-                     const long *min, const long *max, long *out, int required)
+static int body_ints(bc_req *r, const char *const *keys, int n, const long *min,
+                     const long *max, long *out, int required)
 {
     json_error_t je;
-    if (!len && !required)
+    if (!r->body_len && !required)
         return 0;
-    json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *o = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
     if (!o || !json_is_object(o)) {
         json_decref(o);
-        bc_conn_error(c, 400, "bad_json", "body must be a JSON object", NULL);
+        bc_req_error(r, 400, "bad_json", "body must be a JSON object", NULL);
         return -1;
     }
     for (int i = 0; i < n; i++) {
@@ -137,13 +151,13 @@ static int body_ints(bc_conn *c, const char *body, size_t len, const char *const
             if (!required)
                 continue;
             json_decref(o);
-            bc_conn_error(c, 400, "missing_field", "a required field is missing", NULL);
+            bc_req_error(r, 400, "missing_field", "a required field is missing", NULL);
             return -1;
         }
         if (!json_is_integer(v) || json_integer_value(v) < min[i] ||
             json_integer_value(v) > max[i]) {
             json_decref(o);
-            bc_conn_error(c, 422, "out_of_range", "a field is not an integer in range", NULL);
+            bc_req_error(r, 422, "out_of_range", "a field is not an integer in range", NULL);
             return -1;
         }
         out[i] = (long)json_integer_value(v);
@@ -152,9 +166,9 @@ static int body_ints(bc_conn *c, const char *body, size_t len, const char *const
     return 0;
 }
 
-static void reply(bc_conn *c, const bc_pending *p, long long existed)
+static void reply(bc_req *r, const admin_state *p, long long existed)
 {
-    dbuf *b = &bc_conn_server(c)->scratch;
+    dbuf *b = &p->ctx->reply;
     static const char *const names[] = { "muted", "muted", "banned", "banned" };
     dbuf_reset(b);
     dbuf_putc(b, '{');
@@ -163,67 +177,82 @@ static void reply(bc_conn *c, const bc_pending *p, long long existed)
         jsonw_str(b, p->room, p->room_len);
         dbuf_putc(b, ',');
     }
-    if (p->admin_op <= OP_UNBAN) {
+    if (p->op <= OP_UNBAN) {
         dbuf_puts(b, "\"user_id\":");
-        jsonw_cstr(b, p->admin_user);
-        dbuf_printf(b, ",\"%s\":%s", names[p->admin_op],
-                    p->admin_op == OP_MUTE || p->admin_op == OP_BAN ? "true" : "false");
-        if (p->admin_op == OP_MUTE || p->admin_op == OP_BAN) {
-            if (p->admin_arg[0] > 0)
-                dbuf_printf(b, ",\"ttl_s\":%ld", p->admin_arg[0]);
+        jsonw_cstr(b, p->user);
+        dbuf_printf(b, ",\"%s\":%s", names[p->op],
+                    p->op == OP_MUTE || p->op == OP_BAN ? "true" : "false");
+        if (p->op == OP_MUTE || p->op == OP_BAN) {
+            if (p->arg[0] > 0)
+                dbuf_printf(b, ",\"ttl_s\":%ld", p->arg[0]);
             else
                 dbuf_puts(b, ",\"ttl_s\":null");
         } else {
             dbuf_printf(b, ",\"existed\":%s", existed ? "true" : "false");
         }
-    } else if (p->admin_op == OP_SLOW) {
-        dbuf_printf(b, "\"slowmode\":{\"comments\":%ld,\"per_s\":%ld}", p->admin_arg[0],
-                    p->admin_arg[1]);
+    } else if (p->op == OP_SLOW) {
+        dbuf_printf(b, "\"slowmode\":{\"comments\":%ld,\"per_s\":%ld}", p->arg[0], p->arg[1]);
     } else {
         dbuf_puts(b, "\"slowmode\":null");
     }
     dbuf_putc(b, '}');
-    bc_conn_respond(c, 200, "application/json", NULL, b->data, b->len);
+    bc_req_reply(r, 200, "application/json", NULL, b->data, b->len);
 }
 
 static void cmd_done(void *arg, int rc, long long integer)
 {
-    bc_conn *c = arg;
-    bc_pending *p = bc_conn_pending(c);
+    bc_req *r = arg;
+    admin_state *p = (admin_state *)r->state;
     p->cmd = NULL;
+    r->abort = NULL;
     if (rc < 0) {
-        bc_conn_error(c, 503, "redis_unavailable", "the change could not be stored", NULL);
+        bc_req_error(r, 503, "redis_unavailable", "the change could not be stored", NULL);
         return;
     }
-    reply(c, p, integer);
+    LOGI("admin", "peer=%s req=%llu room=%s user=%s op=%s arg=%ld,%ld stored", r->peer,
+         (unsigned long long)r->id, p->room_len ? p->room : "-", p->user[0] ? p->user : "-",
+         op_names[p->op], p->arg[0], p->arg[1]);
+    reply(r, p, integer);
+}
+
+static void abort_cmd(bc_req *r)
+{
+    admin_state *p = (admin_state *)r->state;
+    if (p->cmd)
+        bc_seq_cmd_cancel(p->cmd);
+    p->cmd = NULL;
+}
+
+/* The key of the operation (common/keys.h). */
+static void op_key(const admin_state *p, char *key, size_t n)
+{
+    if (p->op == OP_BAN || p->op == OP_UNBAN)
+        snprintf(key, n, KEY_BAN_FMT, p->user);
+    else if (p->op == OP_MUTE || p->op == OP_UNMUTE)
+        snprintf(key, n, KEY_MUTE_FMT, (int)p->room_len, p->room, p->user);
+    else
+        snprintf(key, n, KEY_LIMITS_FMT, (int)p->room_len, p->room);
 }
 
 /* Builds and sends the one Redis command of the operation. */
-static void run(bc_conn *c, const target *t)
+static void run(bc_req *r, admin_state *p)
 {
-    bc_server *srv = bc_conn_server(c);
-    bc_pending *p = bc_conn_pending(c);
-    char key[BC_ROOM_MAX + BC_USER_MAX + 32], ttl[24], val[48];
+    char key[KEY_MAX], ttl[24], val[48];
     const char *argv[5];
     size_t argvlen[5];
     int argc = 0;
-    if (t->op == OP_BAN || t->op == OP_UNBAN)
-        snprintf(key, sizeof key, "dm:ban:%s", t->user);
-    else if (t->op == OP_MUTE || t->op == OP_UNMUTE)
-        snprintf(key, sizeof key, "dm:{%.*s}:mute:%s", (int)t->room_len, t->room, t->user);
-    else
-        snprintf(key, sizeof key, "dm:{%.*s}:limits", (int)t->room_len, t->room);
-    if (t->op == OP_MUTE || t->op == OP_BAN) {
+    op_key(p, key, sizeof key);
+    if (p->op == OP_MUTE || p->op == OP_BAN) {
         argv[argc++] = "SET";
         argv[argc++] = key;
         argv[argc++] = "1";
-        if (p->admin_arg[0] > 0) {
-            snprintf(ttl, sizeof ttl, "%ld", p->admin_arg[0]);
+        if (p->arg[0] > 0) {
+            snprintf(ttl, sizeof ttl, "%ld", p->arg[0]);
             argv[argc++] = "EX";
             argv[argc++] = ttl;
         }
-    } else if (t->op == OP_SLOW) {
-        snprintf(val, sizeof val, "%ld/%ld", p->admin_arg[0], p->admin_arg[1] * 1000);
+    } else if (p->op == OP_SLOW) {
+        snprintf(val, sizeof val, "%ld/%ld", p->arg[0], p->arg[1] * 1000);
         argv[argc++] = "HSET";
         argv[argc++] = key;
         argv[argc++] = "c";
@@ -234,46 +263,65 @@ static void run(bc_conn *c, const target *t)
     }
     for (int i = 0; i < argc; i++)
         argvlen[i] = strlen(argv[i]);
-    p->cmd = bc_seq_command(srv->seq, argc, argv, argvlen, cmd_done, c);
-    if (!p->cmd)
-        bc_conn_error(c, 503, "redis_unavailable", "not connected to Redis", NULL);
+    p->cmd = bc_seq_command(p->ctx->seq, argc, argv, argvlen, cmd_done, r);
+    if (!p->cmd) {
+        bc_req_error(r, 503, "redis_unavailable", "not connected to Redis", NULL);
+        return;
+    }
+    r->abort = abort_cmd;
 }
 
-int bc_admin_route(bc_conn *c, const http_request *h, const char *body, size_t len)
+int bc_admin_match(const http_request *h)
+{
+    target t;
+    int user_ok;
+    return match(h, &t, &user_ok);
+}
+
+/* Method, room, user, rights, then the body: 0, or -1 after answering. */
+static int check(bc_ctx *x, bc_req *r, const target *t, int user_ok, admin_state *p)
 {
     static const char *const ttl_key[] = { "ttl_s" }, *const slow_keys[] = { "comments", "per_s" };
     static const long ttl_min[] = { 1 }, ttl_max[] = { TTL_MAX };
     static const long slow_min[] = { 1, 1 }, slow_max[] = { 1000000, PER_S_MAX };
-    target t;
-    int user_ok;
-    if (!match(h, &t, &user_ok))
-        return 0;
-    bc_pending *p = bc_conn_pending(c);
-    if (!method_is(h, "PUT") && !method_is(h, "DELETE")) {
-        bc_conn_error(c, 405, "method_not_allowed", "use PUT or DELETE", "Allow: PUT, DELETE\r\n");
-        return 1;
+    if (!bc_req_method_is(r, "PUT") && !bc_req_method_is(r, "DELETE")) {
+        bc_req_error(r, 405, "method_not_allowed", "use PUT or DELETE", "Allow: PUT, DELETE\r\n");
+        return -1;
     }
-    if (t.room && !bc_room_valid(t.room, t.room_len)) {
-        bc_conn_error(c, 422, "bad_room", "room names are 1..64 of A-Z a-z 0-9 _ -", NULL);
-        return 1;
+    if (t->room && !bc_room_valid(t->room, t->room_len)) {
+        bc_req_error(r, 422, "bad_room", "room names are 1..64 of A-Z a-z 0-9 _ -", NULL);
+        return -1;
     }
     if (!user_ok) {
-        bc_conn_error(c, 422, "bad_value", "bad user_id in the path", NULL);
-        return 1;
+        bc_req_error(r, 422, "bad_value", "bad user_id in the path", NULL);
+        return -1;
     }
-    if (!authorised(c, h, &t))
-        return 1;
-    p->admin_op = t.op;
-    p->admin_arg[0] = p->admin_arg[1] = 0;
-    if ((t.op == OP_MUTE || t.op == OP_BAN) &&
-        body_ints(c, body, len, ttl_key, 1, ttl_min, ttl_max, p->admin_arg, 0))
-        return 1;
-    if (t.op == OP_SLOW &&
-        body_ints(c, body, len, slow_keys, 2, slow_min, slow_max, p->admin_arg, 1))
-        return 1;
-    memcpy(p->room, t.room ? t.room : "", t.room_len);
-    p->room_len = t.room_len;
-    memcpy(p->admin_user, t.user, t.user_len + 1);
-    run(c, &t);
-    return 1;
+    if (!authorised(x, r, t))
+        return -1;
+    if ((t->op == OP_MUTE || t->op == OP_BAN) &&
+        body_ints(r, ttl_key, 1, ttl_min, ttl_max, p->arg, 0))
+        return -1;
+    if (t->op == OP_SLOW && body_ints(r, slow_keys, 2, slow_min, slow_max, p->arg, 1))
+        return -1;
+    return 0;
 }
+
+static void admin(void *ctx, bc_req *r)
+{
+    bc_ctx *x = ctx;
+    admin_state *p = (admin_state *)r->state;
+    target t;
+    int user_ok;
+    match(r->h, &t, &user_ok);
+    if (check(x, r, &t, user_ok, p) < 0)
+        return;
+    p->ctx = x;
+    p->op = t.op;
+    memcpy(p->room, t.room ? t.room : "", t.room_len);
+    p->room[t.room_len] = 0;
+    p->room_len = t.room_len;
+    memcpy(p->user, t.user, t.user_len + 1);
+    run(r, p);
+}
+
+const bc_handler bc_admin_handler = { "admin", admin, 0 };

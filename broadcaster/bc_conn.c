@@ -1,16 +1,12 @@
-/* bc_conn.c — HTTP/1.1 connections on raw libevent events: a small state
- * machine per socket (IDLE -> BODY/CHUNKED -> WAIT for the answer -> IDLE),
- * parsing straight from a contiguous input buffer; Content-Length or chunked
- * framing (decoded in place) with a body limit; Expect: 100-continue;
- * keep-alive; pipelining (one request in flight, answered in order). Output
- * is written at the end of each callback and EV_WRITE is armed only when the
- * socket is full; idle connections are reaped by a sweep timer instead of a
- * timer per read. A connection is only marked dead inside its work and freed
- * at the end of the top-level callback, when nothing above uses it. */
+/* bc_conn.c — HTTP connections on raw libevent events: reads go straight
+ * into the connection's bc_http input buffer, output is written at the end
+ * of each callback and EV_WRITE is armed only when the socket is full; idle
+ * connections are reaped by a sweep timer instead of a timer per read. A
+ * connection is only marked dead inside its work and freed at the end of the
+ * top-level callback, when nothing above uses it. */
 #include "bc_conn.h"
-#include "bc_route.h"
-#include "http.h"
 #include "log.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -20,49 +16,33 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define HEAD_MAX 8192            /* request line + headers */
-#define DRAIN_MAX (1u << 20)     /* bodies over --max-body up to this are read and dropped */
-#define OUT_MAX (1u << 20)       /* stop handling requests while this much output is unsent */
 #define READ_CHUNK 16384
 #define IDLE_SEC 60              /* keep-alive idle limit */
 #define WRITE_SEC 30             /* output not drained for this long: close */
 #define LINGER_SEC 2             /* after our FIN, read and drop for at most this long */
 #define SWEEP_SEC 1
 
-enum conn_state { C_IDLE, C_BODY, C_CHUNKED, C_DRAIN, C_WAIT, C_CLOSING, C_LINGER };
+enum conn_state { C_OPEN, C_LINGER };
 
 struct bc_conn {
     bc_conn *prev, *next;
     bc_server *srv;
     evutil_socket_t fd;
     struct event *rev, *wev;
+    struct event *later;         /* answers arrived from elsewhere: handle them once */
     int rev_on, wev_on;
-    dbuf in;                     /* received bytes; unconsumed from in_off */
-    size_t in_off;
-    struct evbuffer *out;
     int state;
-    int keep_alive;              /* of the current request */
-    int eof;                     /* peer finished sending */
-    int in_process;              /* process() is on the stack */
+    int in_cb;                   /* a top-level callback of this connection is running */
     int dead;                    /* free at the end of the current callback */
-    int sent_continue;
-    size_t need;                 /* C_BODY: head + body bytes; C_DRAIN: bytes to drop */
-    size_t head_len, body_len;   /* C_CHUNKED: the decoded body follows the head */
-    http_chunked chunked;
     time_t last_read, last_write_ok, linger_since;
-    int loopback;                /* peer on 127/8 or ::1 */
-    bc_pending pending;
+    char peer[BC_PEER_MAX];
+    bc_http http;
 };
 
-static void process(bc_conn *c);
-
-bc_server *bc_conn_server(bc_conn *c) { return c->srv; }
-bc_pending *bc_conn_pending(bc_conn *c) { return &c->pending; }
-int bc_conn_loopback(const bc_conn *c) { return c->loopback; }
+static void finish(bc_conn *c);
 
 static int sa_loopback(const struct sockaddr *sa)
 {
@@ -76,6 +56,26 @@ static int sa_loopback(const struct sockaddr *sa)
     return 0;
 }
 
+/* "1.2.3.4:5" or "[::1]:5" for log lines. */
+static void sa_format(const struct sockaddr *sa, char *out, size_t n)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+        port = ntohs(s4->sin_port);
+        snprintf(out, n, "%s:%d", host, port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+        port = ntohs(s6->sin6_port);
+        snprintf(out, n, "[%s]:%d", host, port);
+    } else {
+        snprintf(out, n, "?");
+    }
+}
+
 static time_t now_sec(bc_server *srv)
 {
     struct timeval tv;
@@ -86,8 +86,7 @@ static time_t now_sec(bc_server *srv)
 static void conn_free(bc_conn *c)
 {
     bc_server *srv = c->srv;
-    if (c->pending.req || c->pending.cmd)
-        bc_route_abort(c);
+    bc_http_free(&c->http);      /* unanswered requests are aborted first */
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -97,8 +96,7 @@ static void conn_free(bc_conn *c)
     srv->nconns--;
     event_free(c->rev);
     event_free(c->wev);
-    evbuffer_free(c->out);
-    dbuf_free(&c->in);
+    event_free(c->later);
     evutil_closesocket(c->fd);
     free(c);
 }
@@ -125,12 +123,13 @@ static void set_write(bc_conn *c, int on)
         event_del(c->wev);
 }
 
-/* Sends what the output holds; arms EV_WRITE if the socket is full. When a
- * closing connection has sent everything: half-close and linger. */
+/* Sends what the output holds; arms EV_WRITE if the socket is full. When
+ * every answer is sent and no more will come: half-close and linger. */
 static void flush(bc_conn *c)
 {
-    while (evbuffer_get_length(c->out) > 0) {
-        int n = evbuffer_write(c->out, c->fd);
+    struct evbuffer *out = bc_http_output(&c->http);
+    while (evbuffer_get_length(out) > 0) {
+        int n = evbuffer_write(out, c->fd);
         if (n > 0) {
             c->last_write_ok = now_sec(c->srv);
             continue;
@@ -138,18 +137,18 @@ static void flush(bc_conn *c)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
             break;
         c->srv->st.conn_errors++;
-        LOGD("conn", "write failed: %s", strerror(errno));
+        LOGD("conn", "peer=%s write failed: %s", c->peer, strerror(errno));
         c->dead = 1;
         return;
     }
-    int pending = evbuffer_get_length(c->out) > 0;
+    int pending = evbuffer_get_length(out) > 0;
     set_write(c, pending);
-    if (!pending && c->state == C_CLOSING) {
+    if (!pending && c->state == C_OPEN && bc_http_finished(&c->http)) {
         shutdown(c->fd, SHUT_WR);
         c->state = C_LINGER;
         c->linger_since = now_sec(c->srv);
         set_read(c, 1);
-        if (c->eof)
+        if (c->http.eof)
             c->dead = 1;
     }
 }
@@ -158,306 +157,75 @@ static void flush(bc_conn *c)
  * and read only while the peer is not pipelining far ahead of us. */
 static void finish(bc_conn *c)
 {
+    c->in_cb = 0;
     if (!c->dead)
         flush(c);
     if (c->dead) {
         conn_free(c);
         return;
     }
-    size_t backlog = c->in.len - c->in_off;
-    if (backlog == 0 && c->state != C_CHUNKED) {   /* idle connections hold no buffer */
-        dbuf_free(&c->in);
-        c->in_off = 0;
-    }
-    set_read(c, !c->eof && backlog <= (size_t)c->srv->opts->max_body + HEAD_MAX + READ_CHUNK);
+    if (c->state == C_OPEN)
+        set_read(c, bc_http_wants_input(&c->http));
 }
 
-static void count_status(bc_server *srv, int status)
+/* bc_http: an answer came from a handler's callback (a sequencer reply).
+ * The connection is handled once after every answer of that reply is in
+ * (one process, one write for a whole batch), from its own callback. */
+static void wake(void *owner)
 {
-    if (status < 300)
-        srv->st.st2xx++;
-    else if (status < 500)
-        srv->st.st4xx++;
-    else if (status == 503)
-        srv->st.st503++;
-    else
-        srv->st.st5xx++;
+    bc_conn *c = owner;
+    if (!c->in_cb && !event_pending(c->later, EV_TIMEOUT, NULL))
+        event_active(c->later, EV_TIMEOUT, 0);
 }
 
-/* After an answer: next request, or close when the request asked for it. */
-static void after_answer(bc_conn *c)
+static void later_cb(evutil_socket_t fd, short what, void *arg)
 {
-    if (c->state == C_CLOSING || c->state == C_LINGER)
-        return;
-    c->state = c->keep_alive ? C_IDLE : C_CLOSING;
-    if (!c->in_process) {
-        process(c);
-        finish(c);
-    }
-}
-
-void bc_conn_respond(bc_conn *c, int status, const char *ctype, const char *extra,
-                     const void *body, size_t len)
-{
-    count_status(c->srv, status);
-    http_write_response(c->out, status, ctype, extra, body, len, c->keep_alive);
-    after_answer(c);
-}
-
-void bc_conn_error(bc_conn *c, int status, const char *code, const char *msg,
-                   const char *extra)
-{
-    if (!extra) {
-        count_status(c->srv, status);
-        http_write_error(c->out, status, code, msg, c->keep_alive);
-        after_answer(c);
-        return;
-    }
-    char body[512];
-    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-                     code, msg);   /* callers pass trusted ASCII with extra headers */
-    bc_conn_respond(c, status, "application/json", extra, body,
-                    n < (int)sizeof body ? (size_t)n : sizeof body - 1);
-}
-
-/* A protocol-level failure: answer and close (the framing is lost). */
-static void fatal(bc_conn *c, int status, const char *code, const char *msg)
-{
-    c->keep_alive = 0;
-    bc_conn_error(c, status, code, msg, NULL);
-}
-
-static int wants_keep_alive(const http_request *h)
-{
-    if (h->minor_version >= 1)
-        return !http_header_has_token(h, "connection", "close");
-    return http_header_has_token(h, "connection", "keep-alive");
-}
-
-static void send_continue(bc_conn *c, const http_request *h)
-{
-    const http_header *e = http_find_header(h, "expect");
-    if (c->sent_continue || !e || e->value_len != 12 || strncasecmp(e->value, "100-continue", 12))
-        return;
-    c->sent_continue = 1;
-    evbuffer_add(c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-}
-
-static size_t avail(const bc_conn *c) { return c->in.len - c->in_off; }
-static const char *unread(const bc_conn *c) { return c->in.data ? c->in.data + c->in_off : ""; }
-static void consume(bc_conn *c, size_t n) { c->in_off += n; }
-
-/* Hands the request at unread()[0..total) (head h of head_len bytes, then
- * the body) to bc_route; it stays readable until bc_route returns. */
-static void dispatch_parsed(bc_conn *c, const http_request *h, size_t head_len, size_t total)
-{
-    c->state = C_WAIT;
-    c->srv->st.requests++;
-    bc_route_request(c, h, unread(c) + head_len, total - head_len);
-    consume(c, total);
-}
-
-/* A request head is complete: decide its framing, and dispatch at once if
- * the body is already here (the common case). Returns 1 to go on. */
-static int start_request(bc_conn *c, const http_request *h, size_t head_len)
-{
-    int64_t clen;
-    c->keep_alive = wants_keep_alive(h);
-    c->sent_continue = 0;
-    if (http_body_framing(h, &clen) < 0) {
-        fatal(c, 400, "bad_request", "invalid Content-Length or Transfer-Encoding");
-        return 0;
-    }
-    if (clen < 0) {
-        memset(&c->chunked, 0, sizeof c->chunked);
-        c->state = C_CHUNKED;
-        c->head_len = head_len;
-        c->body_len = 0;
-        send_continue(c, h);
-        return 1;
-    }
-    if (clen > c->srv->opts->max_body) {
-        if ((uint64_t)clen > DRAIN_MAX) {
-            fatal(c, 413, "body_too_large", "request body exceeds the limit");
-            return 0;
-        }
-        consume(c, head_len);
-        send_continue(c, h);
-        c->state = C_DRAIN;
-        c->need = (size_t)clen;
-        return 1;
-    }
-    c->state = C_BODY;
-    c->need = head_len + (size_t)clen;
-    if (avail(c) >= c->need)
-        dispatch_parsed(c, h, head_len, c->need);
-    else
-        send_continue(c, h);
-    return 1;
-}
-
-/* C_IDLE: parse a request head if one is complete. */
-static int step_idle(bc_conn *c)
-{
-    size_t n = avail(c) < HEAD_MAX ? avail(c) : HEAD_MAX;
-    http_request h;
-    if (n == 0)
-        return 0;
-    int rc = http_parse_request(unread(c), n, &h);
-    if (rc == -2 && n < HEAD_MAX)
-        return 0;
-    if (rc == -2) {
-        fatal(c, 431, "headers_too_large", "request head exceeds 8 KiB");
-        return 0;
-    }
-    if (rc < 0) {
-        fatal(c, 400, "bad_request", "malformed HTTP request");
-        return 0;
-    }
-    return start_request(c, &h, (size_t)rc);
-}
-
-/* Dispatches the request at unread()[0..total): head, then body. */
-static void dispatch(bc_conn *c, size_t total)
-{
-    http_request h;
-    int head = http_parse_request(unread(c), total, &h);
-    if (head <= 0) {                      /* cannot happen: parsed before */
-        fatal(c, 400, "bad_request", "malformed HTTP request");
-        return;
-    }
-    dispatch_parsed(c, &h, (size_t)head, total);
-}
-
-/* C_BODY: once the whole request is buffered, dispatch it (the head is
- * parsed again: cheap, and the buffer may have moved since). */
-static int step_body(bc_conn *c)
-{
-    if (avail(c) < c->need)
-        return 0;
-    dispatch(c, c->need);
-    return 1;
-}
-
-/* C_CHUNKED: decodes new chunked bytes in place so that the buffer holds
- * head | decoded body | (once complete) the next request's bytes. */
-static int step_chunked(bc_conn *c)
-{
-    char *region = c->in.data + c->in_off + c->head_len + c->body_len;
-    size_t raw = avail(c) - c->head_len - c->body_len, n = raw;
-    if (raw == 0)
-        return 0;
-    ssize_t rest = http_decode_chunked(&c->chunked, region, &n);
-    if (rest == -1) {
-        fatal(c, 400, "bad_request", "malformed chunked body");
-        return 0;
-    }
-    c->body_len += n;
-    if (c->body_len > (size_t)c->srv->opts->max_body) {
-        fatal(c, 413, "body_too_large", "request body exceeds the limit");
-        return 0;
-    }
-    if (rest == -2) {                     /* everything decoded, more to come */
-        c->in.len = c->in_off + c->head_len + c->body_len;
-        return 0;
-    }
-    c->in.len = c->in_off + c->head_len + c->body_len + (size_t)rest;
-    dispatch(c, c->head_len + c->body_len);
-    return 1;
-}
-
-/* C_DRAIN: drop an oversized body, then answer 413 and go on. */
-static int step_drain(bc_conn *c)
-{
-    size_t n = avail(c) < c->need ? avail(c) : c->need;
-    consume(c, n);
-    c->need -= n;
-    if (c->need)
-        return 0;
-    c->state = C_WAIT;
-    c->srv->st.requests++;
-    bc_conn_error(c, 413, "body_too_large", "request body exceeds the limit", NULL);
-    return 1;
-}
-
-/* Handles buffered requests until one must wait, input runs out, or too much
- * output is queued (resumed when it drains). */
-static void process(bc_conn *c)
-{
-    int go = 1;
-    c->in_process = 1;
-    while (go && evbuffer_get_length(c->out) <= OUT_MAX) {
-        if (c->state == C_IDLE)
-            go = step_idle(c);
-        else if (c->state == C_BODY)
-            go = step_body(c);
-        else if (c->state == C_CHUNKED)
-            go = step_chunked(c);
-        else if (c->state == C_DRAIN)
-            go = step_drain(c);
-        else
-            break;
-    }
-    c->in_process = 0;
-    /* the peer is done sending: whatever is not a complete request never will be */
-    if (c->eof && (c->state == C_IDLE || c->state == C_BODY || c->state == C_CHUNKED ||
-                   c->state == C_DRAIN))
-        c->state = C_CLOSING;
-}
-
-/* Keeps the unread bytes at the front and room for one more read. */
-static void make_room(bc_conn *c)
-{
-    if (c->in_off == c->in.len) {
-        c->in_off = 0;
-        c->in.len = 0;
-    } else if (c->in_off > c->in.len / 2 || c->in.cap - c->in.len < READ_CHUNK / 2) {
-        memmove(c->in.data, unread(c), avail(c));
-        c->in.len = avail(c);
-        c->in_off = 0;
-    }
-    dbuf_reserve(&c->in, READ_CHUNK);
+    bc_conn *c = arg;
+    c->in_cb = 1;
+    if (c->state == C_OPEN)
+        bc_http_process(&c->http);
+    finish(c);
 }
 
 static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
     bc_conn *c = arg;
-    make_room(c);
-    ssize_t n = read(fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
+    size_t room;
+    char *at = bc_http_input(&c->http, READ_CHUNK, &room);
+    ssize_t n = read(fd, at, room);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
+    c->in_cb = 1;
     if (n < 0) {
         c->srv->st.conn_errors++;
-        LOGD("conn", "read failed: %s", strerror(errno));
+        LOGD("conn", "peer=%s read failed: %s", c->peer, strerror(errno));
         c->dead = 1;
         finish(c);
         return;
     }
     c->last_read = now_sec(c->srv);
-    if (n == 0) {
-        c->eof = 1;
+    bc_http_received(&c->http, (size_t)n);
+    if (n == 0)
         set_read(c, 0);
-    } else {
-        c->in.len += (size_t)n;
-    }
     if (c->state == C_LINGER) {             /* dropping whatever still comes */
-        c->in_off = c->in.len;
-        if (c->eof)
+        bc_http_drop_input(&c->http);
+        if (c->http.eof)
             c->dead = 1;
         finish(c);
         return;
     }
-    process(c);
+    bc_http_process(&c->http);
     finish(c);
 }
 
 static void write_cb(evutil_socket_t fd, short what, void *arg)
 {
     bc_conn *c = arg;
+    c->in_cb = 1;
     flush(c);
-    if (!c->dead && c->state != C_WAIT && c->state != C_CLOSING && c->state != C_LINGER &&
-        evbuffer_get_length(c->out) == 0)
-        process(c);
+    if (!c->dead && c->state == C_OPEN &&
+        evbuffer_get_length(bc_http_output(&c->http)) == 0)
+        bc_http_process(&c->http);        /* resumes after BC_HTTP_OUT_MAX */
     finish(c);
 }
 
@@ -466,8 +234,7 @@ static void sweep_conn(bc_conn *c, time_t now)
 {
     if (c->state == C_LINGER && now - c->linger_since >= LINGER_SEC)
         c->dead = 1;
-    else if ((c->state == C_IDLE || c->state == C_BODY || c->state == C_CHUNKED ||
-              c->state == C_DRAIN) &&
+    else if (c->state == C_OPEN && bc_http_waiting(&c->http) == 0 && !c->wev_on &&
              now - c->last_read >= IDLE_SEC)
         c->dead = 1;                         /* idle, or a request that never completes */
     else if (c->wev_on && now - c->last_write_ok >= WRITE_SEC)
@@ -496,11 +263,11 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
     bc_conn *c = xcalloc(1, sizeof *c);
     c->srv = srv;
     c->fd = fd;
-    c->loopback = sa_loopback(sa);
+    sa_format(sa, c->peer, sizeof c->peer);
+    bc_http_init(&c->http, &srv->http, &srv->st.http, wake, c, c->peer, sa_loopback(sa));
     c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, read_cb, c);
     c->wev = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, write_cb, c);
-    c->out = evbuffer_new();
-    dbuf_init(&c->in);
+    c->later = event_new(srv->base, -1, 0, later_cb, c);
     c->last_read = c->last_write_ok = now_sec(srv);
     c->next = srv->conns;
     if (srv->conns)
@@ -509,6 +276,7 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
     srv->nconns++;
     srv->st.conns++;
     set_read(c, 1);
+    LOGD("conn", "peer=%s accepted", c->peer);
 }
 
 static void accept_error_cb(struct evconnlistener *lis, void *arg)
@@ -519,30 +287,44 @@ static void accept_error_cb(struct evconnlistener *lis, void *arg)
         LOGW("conn", "accept failed: %s", evutil_socket_error_to_string(err));
 }
 
-int bc_server_listen(bc_server *srv)
+/* A listener bound to listen_host:port (SO_REUSEADDR), or NULL (logged). */
+static struct evconnlistener *bind_listener(bc_server *srv)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai = NULL;
     char port[16];
-    struct timeval sweep = { SWEEP_SEC, 0 };
-    snprintf(port, sizeof port, "%d", srv->opts->listen.port);
-    int rc = getaddrinfo(srv->opts->listen.host, port, &hints, &ai);
+    snprintf(port, sizeof port, "%d", srv->listen_port);
+    int rc = getaddrinfo(srv->listen_host, port, &hints, &ai);
     if (rc || !ai) {
-        LOGE("conn", "cannot resolve %s: %s", srv->opts->listen.host, gai_strerror(rc));
-        return -1;
+        LOGE("conn", "cannot resolve %s: %s", srv->listen_host, gai_strerror(rc));
+        return NULL;
     }
-    srv->lis = evconnlistener_new_bind(srv->base, accept_cb, srv,
-                                       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 1024,
-                                       ai->ai_addr, (int)ai->ai_addrlen);
+    struct evconnlistener *lis = evconnlistener_new_bind(
+        srv->base, accept_cb, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 1024, ai->ai_addr,
+        (int)ai->ai_addrlen);
     freeaddrinfo(ai);
-    if (!srv->lis) {
-        LOGE("conn", "cannot listen on %s:%d: %s", srv->opts->listen.host,
-             srv->opts->listen.port, strerror(errno));
-        return -1;
+    if (!lis)
+        LOGE("conn", "cannot listen on %s:%d: %s", srv->listen_host, srv->listen_port,
+             strerror(errno));
+    return lis;
+}
+
+int bc_server_listen(bc_server *srv)
+{
+    struct timeval sweep = { SWEEP_SEC, 0 };
+    if (srv->listen_fd >= 0) {
+        srv->lis = evconnlistener_new(srv->base, accept_cb, srv, LEV_OPT_CLOSE_ON_FREE, -1,
+                                      srv->listen_fd);
+        if (!srv->lis) {
+            LOGE("conn", "cannot accept on fd %d: %s", srv->listen_fd, strerror(errno));
+            close(srv->listen_fd);
+        }
+    } else {
+        srv->lis = bind_listener(srv);
     }
+    if (!srv->lis)
+        return -1;
     evconnlistener_set_error_cb(srv->lis, accept_error_cb);
-    bc_event_init(&srv->ev);
-    dbuf_init(&srv->scratch);
     srv->sweep = event_new(srv->base, -1, EV_PERSIST, sweep_cb, srv);
     event_add(srv->sweep, &sweep);
     return 0;
@@ -556,8 +338,9 @@ void bc_server_close(bc_server *srv)
     if (srv->sweep)
         event_free(srv->sweep);
     srv->sweep = NULL;
+    for (bc_conn *c = srv->conns; c; c = c->next)
+        if (!c->dead)
+            flush(c);            /* answers given at shutdown (503s) are sent if they fit */
     while (srv->conns)
         conn_free(srv->conns);
-    bc_event_free(&srv->ev);
-    dbuf_free(&srv->scratch);
 }

@@ -17,7 +17,10 @@ typedef struct ufield { uint64_t v; int has; } ufield;
 typedef struct fields {
     sfield user_id, nick, text, cmid, gift_id, gift_name;
     ufield color, mode, size, count, unit_value;
+    char user_num[24], gift_num[24];   /* decimal text of a JSON integer id */
 } fields;
+
+#define ID_INT_MAX 9007199254740991LL  /* 2^53 - 1: exact in every JSON parser */
 
 static int fail(bc_err *err, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -71,6 +74,30 @@ static int json_str(json_t *o, const char *key, sfield *f, bc_err *err)
     return 0;
 }
 
+/* An identifier (user_id, gift_id): a JSON string, or a JSON integer
+ * 0..2^53-1 kept as its decimal text in num (24 bytes). */
+static int json_id(json_t *o, const char *key, sfield *f, char *num, bc_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v) || json_is_string(v))
+        return json_str(o, key, f, err);
+    if (json_is_real(v))
+        return fail(err, 400, "bad_field_type",
+                    "field '%s' must be a string or an integer, not a real number", key);
+    if (!json_is_integer(v))
+        return fail(err, 400, "bad_field_type", "field '%s' must be a string or an integer", key);
+    json_int_t n = json_integer_value(v);
+    if (n < 0)
+        return fail(err, 400, "bad_field_type", "field '%s' must not be a negative number", key);
+    if (n > ID_INT_MAX)
+        return fail(err, 400, "bad_field_type",
+                    "field '%s' must be an integer in 0..2^53-1 or a string", key);
+    f->n = (size_t)snprintf(num, 24, "%lld", (long long)n);
+    f->p = num;
+    f->has = 1;
+    return 0;
+}
+
 static int json_uint(json_t *o, const char *key, ufield *f, bc_err *err)
 {
     json_t *v = json_object_get(o, key);
@@ -103,19 +130,65 @@ static int json_mode(json_t *o, ufield *f, bc_err *err)
     return fail(err, 422, "out_of_range", "field 'mode' must be scroll, top or bottom");
 }
 
-static int json_load_error(const json_error_t *je, bc_err *err)
+static int is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_num_char(char c) { return c && strchr("0123456789+-.eE", c); }
+
+/* The object key whose value is the number that ends near body[pos] (where
+ * jansson reports an overflow): 1 and key[0..*kn) set, or 0 if not found
+ * (a number inside an array, an escaped key). */
+static int key_before(const char *b, size_t len, size_t pos, const char **key, size_t *kn)
+{
+    size_t i = pos < len ? pos : len;
+    for (int k = 0; k < 2 && i > 0 && !is_num_char(b[i - 1]); k++)   /* lookahead */
+        i--;
+    while (i > 0 && is_num_char(b[i - 1]))
+        i--;
+    while (i > 0 && is_json_space(b[i - 1]))
+        i--;
+    if (i == 0 || b[--i] != ':')
+        return 0;
+    while (i > 0 && is_json_space(b[i - 1]))
+        i--;
+    if (i == 0 || b[--i] != '"')
+        return 0;
+    size_t end = i;
+    while (i > 0 && b[i - 1] != '"' && b[i - 1] != '\\')
+        i--;
+    if (i == 0 || b[i - 1] != '"')
+        return 0;
+    *key = b + i;
+    *kn = end - i;
+    return 1;
+}
+
+/* A number jansson cannot hold: named when we can tell which field it is;
+ * an id field (string or integer) gets the same 400 as any other bad id. */
+static int json_overflow(const char *body, size_t len, const json_error_t *je, bc_err *err)
+{
+    const char *k;
+    size_t kn;
+    if (!key_before(body, len, (size_t)je->position, &k, &kn))
+        return fail(err, 422, "out_of_range", "number too large");
+    if ((kn == 7 && !memcmp(k, "user_id", 7)) || (kn == 7 && !memcmp(k, "gift_id", 7)))
+        return fail(err, 400, "bad_field_type",
+                    "field '%.*s' must be an integer in 0..2^53-1 or a string", (int)kn, k);
+    return fail(err, 422, "out_of_range", "field '%.*s': number too large", (int)(kn < 64 ? kn : 64), k);
+}
+
+static int json_load_error(const char *body, size_t len, const json_error_t *je, bc_err *err)
 {
     enum json_error_code c = json_error_code(je);
     if (c == json_error_invalid_utf8 || !strncmp(je->text, "invalid Unicode", 15))
         return fail(err, 422, "invalid_utf8", "body is not valid UTF-8");
     if (c == json_error_numeric_overflow)
-        return fail(err, 422, "out_of_range", "number too large");
+        return json_overflow(body, len, je, err);
     return fail(err, 400, "bad_json", "malformed JSON at byte %d: %.100s", je->position, je->text);
 }
 
 static int fields_from_json(int kind, json_t *o, fields *f, bc_err *err)
 {
-    if (json_str(o, "user_id", &f->user_id, err) || json_str(o, "nick", &f->nick, err) ||
+    if (json_id(o, "user_id", &f->user_id, f->user_num, err) ||
+        json_str(o, "nick", &f->nick, err) ||
         json_str(o, "client_msg_id", &f->cmid, err))
         return -1;
     switch (kind) {
@@ -123,7 +196,7 @@ static int fields_from_json(int kind, json_t *o, fields *f, bc_err *err)
         return json_str(o, "text", &f->text, err) || json_uint(o, "color", &f->color, err) ||
                json_mode(o, &f->mode, err) || json_uint(o, "size", &f->size, err) ? -1 : 0;
     case BC_GIFT:
-        return json_str(o, "gift_id", &f->gift_id, err) ||
+        return json_id(o, "gift_id", &f->gift_id, f->gift_num, err) ||
                json_str(o, "gift_name", &f->gift_name, err) ||
                json_uint(o, "count", &f->count, err) ||
                json_uint(o, "unit_value", &f->unit_value, err) ? -1 : 0;
@@ -443,7 +516,7 @@ int bc_decode(int kind, int ctype, const char *body, size_t len,
         json_error_t je;
         root = json_loadb(body, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
         if (!root)
-            return json_load_error(&je, err);
+            return json_load_error(body, len, &je, err);
         if (!json_is_object(root)) {
             fail(err, 400, "bad_json", "body must be a JSON object");
             goto out;

@@ -89,6 +89,9 @@ static const opt_def bc_table[] = {
     RATE("rate-global-comments", rate_global[0], "60/30", "comments per user over all rooms"),
     RATE("rate-global-gifts", rate_global[1], "200/60", "gift requests per user over all rooms"),
     RATE("rate-global-likes", rate_global[2], "200/10", "like requests per user over all rooms"),
+    { .name = "workers", .type = OPT_INT, F(workers), .def = "1", .min = 1, .max = 64,
+      .arg = "N", .help = "worker processes, each with its own SO_REUSEPORT listener, event loop "
+                          "and Redis link (a supervisor restarts one that dies)" },
 };
 #undef RATE
 #undef F

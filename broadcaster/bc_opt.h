@@ -27,6 +27,7 @@ typedef struct bc_opts {
     char auth_secret_file[1024];   /* "" = no tokens required */
     int rate_limits;       /* 0: every default bucket off (--rate-limits off) */
     bc_rate rate[3], rate_global[3];   /* per kind (bc_kind): per room, global */
+    long workers;          /* worker processes (1: no supervisor) */
 } bc_opts;
 
 /* Parses defaults, DM_BC_* variables, --config FILE and argv into o.

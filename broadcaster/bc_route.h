@@ -1,16 +1,13 @@
-/* bc_route.h — what a request means: /healthz and the three publish
- * endpoints (docs/API.md). Decodes and validates the body, submits the event
- * to the sequencer and answers when the sequencer has answered. */
+/* bc_route.h — the broadcaster's handler table: which handler serves a
+ * request head (docs/API.md): GET /healthz, the publish endpoints
+ * (bc_publish), the admin API (bc_admin), and 404 for anything else. The
+ * handlers run with a bc_ctx as their ctx. */
 #ifndef BC_ROUTE_H
 #define BC_ROUTE_H
-#include <stddef.h>
-#include "bc_conn.h"
-#include "http.h"
+#include "bc_ctx.h"
+#include "bc_req.h"
 
-/* Handles one complete request (head h, body[0..len), valid only during the
- * call). Answers through bc_conn_respond/bc_conn_error, now or later. */
-void bc_route_request(bc_conn *c, const http_request *h, const char *body, size_t len);
-/* Called when the connection goes away with a request pending. */
-void bc_route_abort(bc_conn *c);
+/* A bc_router_fn: the handler of h, never NULL. */
+const bc_handler *bc_route(const http_request *h);
 
 #endif

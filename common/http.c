@@ -484,18 +484,23 @@ void http_write_response(struct evbuffer *out, int status, const char *content_t
         evbuffer_add(out, body, len);
 }
 
+void http_error_body(dbuf *b, const char *code, const char *message)
+{
+    dbuf_puts(b, "{\"error\":{");
+    jsonw_key(b, "code");
+    jsonw_cstr(b, code);
+    dbuf_putc(b, ',');
+    jsonw_key(b, "message");
+    jsonw_cstr(b, message);
+    dbuf_puts(b, "}}");
+}
+
 void http_write_error(struct evbuffer *out, int status, const char *code,
                       const char *message, int keep_alive)
 {
     dbuf b;
     dbuf_init(&b);
-    dbuf_puts(&b, "{\"error\":{");
-    jsonw_key(&b, "code");
-    jsonw_cstr(&b, code);
-    dbuf_putc(&b, ',');
-    jsonw_key(&b, "message");
-    jsonw_cstr(&b, message);
-    dbuf_puts(&b, "}}");
+    http_error_body(&b, code, message);
     http_write_response(out, status, "application/json", NULL, b.data, b.len, keep_alive);
     dbuf_free(&b);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "dbuf.h"
 struct evbuffer;
 
 #define HTTP_MAX_HEADERS 64
@@ -65,7 +66,9 @@ const char *http_reason(int status);
 void http_write_response(struct evbuffer *out, int status, const char *content_type,
                          const char *extra_headers, const void *body, size_t len,
                          int keep_alive);
-/* Appends {"error":{"code":code,"message":message}} as a JSON response. */
+/* Appends {"error":{"code":code,"message":message}} (JSON-escaped) to b. */
+void http_error_body(dbuf *b, const char *code, const char *message);
+/* Appends that body as a JSON response. */
 void http_write_error(struct evbuffer *out, int status, const char *code,
                       const char *message, int keep_alive);
 

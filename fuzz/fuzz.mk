@@ -24,7 +24,7 @@ FLDFLAGS     := $(SAN) -fsanitize=fuzzer
 
 NAMES   := ws_frame http pb kw contact jwt bc_decode
 BINS    := $(patsubst %,$(FB)/fuzz_%,$(NAMES))
-LIB_SRC := $(wildcard common/*.c) broadcaster/kw.c broadcaster/contact.c \
+LIB_SRC := $(wildcard common/*.c) broadcaster/kw.c broadcaster/kw_build.c broadcaster/contact.c \
            broadcaster/bc_decode.c
 LIB_OBJ := $(patsubst %.c,$(FB)/%.o,$(LIB_SRC)) $(FB)/gen/danmaku.pb-c.o
 

@@ -245,6 +245,68 @@ def test_publish_json_and_protobuf(st):
     assert s == 200 and rep == {"status": "ok"}, rep
 
 
+ID_BAD = [
+    # (field, value): each is a 400 bad_field_type whose message names the field
+    ("user_id", -1), ("user_id", 7.5), ("user_id", 7.0), ("user_id", 2 ** 53),
+    ("user_id", 2 ** 64), ("user_id", 10 ** 30), ("gift_id", -7), ("gift_id", 0.5),
+    ("gift_id", 2 ** 63 - 1), ("gift_id", 10 ** 25),
+]
+
+
+@test
+def test_numeric_ids(st):
+    """Issue 9: JSON integer user_id / gift_id are stored and delivered as
+    their decimal strings; negatives, reals and integers over 2^53-1 are
+    refused with a 400 naming the field, and sequence nothing."""
+    import asyncio
+    from edge_client import Viewer
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off")
+    e = st.edge()
+    rc = st.rc()
+    gift = {"user_id": 10086, "nick": "土豪", "gift_id": 7, "gift_name": "小电视",
+            "count": 1, "unit_value": 100}
+
+    async def run():
+        v = await Viewer(e.port, "nid").connect()
+        await asyncio.sleep(0.3)              # subscribed before the first publish
+        loop = asyncio.get_running_loop()
+        acks = []
+        for body, kind in ((gift, "gifts"), (dict(gift, user_id="10086", gift_id="7"), "gifts"),
+                           ({"user_id": 2 ** 53 - 1, "count": 2}, "likes"),
+                           ({"user_id": 0, "nick": "n", "text": "hi"}, "comments")):
+            acks.append(await loop.run_in_executor(None, pub_json, b.port, "nid", kind, body))
+        assert [a[0] for a in acks] == [200] * 4, acks
+        before = meta(rc, "nid")
+        for field, value in ID_BAD:
+            body = dict(gift, **{field: value})
+            bad = json.dumps(body).encode()
+            s, rep = await loop.run_in_executor(None, pub_json, b.port, "nid", "gifts", bad)
+            assert s == 400 and rep["error"]["code"] == "bad_field_type", (field, value, s, rep)
+            assert "'%s'" % field in rep["error"]["message"], (field, value, rep)
+        assert meta(rc, "nid") == before
+        await v.wait_seq(4)
+        await asyncio.sleep(0.2)
+        evs = v.events()
+        await v.close()
+        return evs
+
+    evs = asyncio.run(run())
+    assert [x["seq"] for x in evs] == [1, 2, 3, 4], evs
+    assert evs[0]["user_id"] == "10086" and evs[0]["gift_id"] == "7", evs[0]
+    assert {k: evs[0][k] for k in ("user_id", "gift_id")} == \
+        {k: evs[1][k] for k in ("user_id", "gift_id")}
+    assert evs[2]["user_id"] == "9007199254740991" and evs[3]["user_id"] == "0", evs[2:]
+    entries = stream(rc, "nid")
+    assert len(entries) == 4
+    g = pb_parse(check_event(entries[0][1], 1, "10086", "土豪")[11][0])
+    assert g[1] == [b"7"], g
+    # the numeric and string forms give the same stored bytes (but for seq/ts_ms)
+    strip = lambda ev: {k: v for k, v in pb_parse(ev).items() if k not in (1, 2)}
+    assert strip(entries[0][1]) == strip(entries[1][1])
+    check_event(entries[3][1], 4, "0")
+
+
 @test
 def test_retention_caps_stream(st):
     st.redis()
@@ -430,6 +492,55 @@ def test_keepalive_and_pipelining(st):
     assert http("GET", b.port, "/healthz")[0] == 200
 
 
+@test
+def test_deep_pipelining_in_order(st):
+    """Issue 16: one connection sends 1,500 requests in one go (several rooms,
+    bad ones, and an admin mute in the middle); every one is answered, in
+    request order, each room's seqs are 1..N in request order, and the mute
+    applies exactly from its position on (publishes before it pass, the
+    muted user's later ones get 403)."""
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off")
+    rc = st.rc()
+    reqs, want = [], []
+    n = 1500
+    for i in range(n):
+        room = "dp%d" % (i % 5)
+        if i == n // 2:
+            reqs.append(b"PUT /v1/rooms/dp1/mutes/mu HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+            want.append(("admin", None))
+        elif i % 97 == 5:
+            reqs.append(raw_req(room, b'{"user_id":'))
+            want.append(("err", "bad_json"))
+        elif i % 5 == 1 and i % 2 == 0:
+            reqs.append(raw_req(room, comment("m %d" % i, uid="mu")))
+            want.append(("muted" if i > n // 2 else "ok", room))
+        else:
+            reqs.append(raw_req(room, comment("p %d" % i, uid="u%d" % (i % 13))))
+            want.append(("ok", room))
+    s = socket.create_connection(("127.0.0.1", b.port))
+    s.sendall(b"".join(reqs))
+    resps, rest = read_responses(s, len(want), timeout=30)
+    s.close()
+    assert rest == b""
+    seqs, ids = {}, []
+    for i, ((kind, room), (status, hdrs, body)) in enumerate(zip(want, resps)):
+        d = json.loads(body)
+        ids.append(int(hdrs["x-request-id"]))
+        if kind == "ok":
+            seqs[room] = seqs.get(room, 0) + 1
+            assert status == 200 and d["room"] == room and d["seq"] == seqs[room], (i, status, d)
+        elif kind == "muted":
+            assert status == 403 and d["error"]["code"] == "muted", (i, status, d)
+        elif kind == "admin":
+            assert status == 200 and d["muted"] is True, (i, status, d)
+        else:
+            assert status == 400 and d["error"]["code"] == room, (i, status, d)
+    assert ids == sorted(ids) and len(set(ids)) == len(ids), "answers out of request order"
+    for room, last in seqs.items():
+        assert meta(rc, room)[0] == last and meta(rc, room)[2] == last, (room, meta(rc, room))
+
+
 def garbage_inputs(rnd):
     """Malformed and hostile HTTP inputs, each for its own connection."""
     good = raw_req("g", comment("ok"))
@@ -556,6 +667,65 @@ def test_two_broadcasters_many_rooms_gapfree(st):
         check_gapfree(rc, room, acks, 120)
         epochs |= {rep["epoch"] for rep, _ in acks}
     assert len(epochs) == len(rooms), "rooms must have distinct epochs: %r" % epochs
+
+
+def children(pid):
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        return [int(x) for x in f.read().split()]
+
+
+def accepted_by(log):
+    """Worker contexts ("w0", "w1") of the connection-accepted debug lines."""
+    with open(log, encoding="utf-8", errors="replace") as f:
+        return [l.split()[2] for l in f if "conn: peer=" in l and "accepted" in l]
+
+
+@test
+def test_workers_serve_and_stay_gapfree(st):
+    """Issue 10: --workers 2 forks two serving processes on one port (each
+    with its own SO_REUSEPORT listener, loop and Redis link); both accept
+    connections, a room published to through both stays gap-free, a worker
+    that is SIGKILLed is restarted by the supervisor, and SIGTERM stops all."""
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off", "--workers", "2", "--log-level", "debug")
+    rc = st.rc()
+    wait_until(lambda: len(children(b.pid)) == 2, 10, what="two workers")
+
+    def load(tag, nthreads, per, conns_each):
+        acks, errors, threads = [], [], []
+        for i in range(nthreads):
+            for k in range(conns_each):      # a fresh connection per slice: spread over workers
+                items = [comment("%s t%d c%d #%d" % (tag, i, k, j), uid="u%d" % i)
+                         for j in range(per)]
+                threads.append(threading.Thread(target=publisher,
+                                                args=(b.port, "wk", items, acks, errors)))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors[:5]
+        return acks
+
+    acks = load("a", 8, 40, 3)
+    check_gapfree(rc, "wk", acks, len(acks))
+    who = accepted_by(b.log)
+    assert len(who) >= 24 and {"w0", "w1"} <= set(who), sorted(set(who))
+    # a worker dies: the other goes on serving, the supervisor restarts it
+    old = children(b.pid)
+    os.kill(old[0], signal.SIGKILL)
+    wait_until(lambda: len(children(b.pid)) == 2 and old[0] not in children(b.pid), 10,
+               what="worker restarted")
+    new = [p for p in children(b.pid) if p not in old][0]
+
+    def linked():       # the new worker's Redis link is up (until then it answers 503)
+        with open(b.log, encoding="utf-8", errors="replace") as f:
+            return any("[%d]" % new in l and "sequencer script" in l for l in f)
+    wait_until(linked, 10, what="restarted worker linked to Redis")
+    acks += load("b", 8, 30, 2)
+    check_gapfree(rc, "wk", acks, len(acks))
+    with open(b.log, encoding="utf-8", errors="replace") as f:
+        assert any("[%d]" % new in l and "accepted" in l for l in f), "restarted worker idle"
+    assert b.alive()
 
 
 @test

@@ -169,6 +169,7 @@ def test_global_ban(st):
     b1, b2 = st.broadcaster("--rate-limits", "off"), st.broadcaster("--rate-limits", "off")
     s, body = http_json("PUT", b2.port, "/v1/bans/u1")
     assert s == 200 and body == {"user_id": "u1", "banned": True, "ttl_s": None}, body
+    assert st.rc().cmd("EXISTS", "dm:ban:{u1}") == 1     # common/keys.h KEY_BAN_FMT
     for room in ("r1", "r2"):
         s, h, body = pjson(b1, room, comment("u1"))
         assert s == 403 and err_code(body) == "banned", (s, body)
@@ -178,7 +179,35 @@ def test_global_ban(st):
         assert room_seq(st, room) == 0
     assert pjson(b1, "r1", comment("u2"))[0] == 200
     assert http_json("DELETE", b1.port, "/v1/bans/u1")[0] == 200
+    assert st.rc().cmd("EXISTS", "dm:ban:{u1}") == 0
     assert pjson(b2, "r1", comment("u1"))[0] == 200
+
+
+@test
+def test_request_ids_and_log_context(st):
+    """Every answer carries X-Request-Id (a per-process counter, increasing);
+    the admin log line names peer, request id and room."""
+    st.redis()
+    b = st.broadcaster("--rate-limits", "off")
+    ids = []
+    for path, body in (("/v1/rooms/r1/comments", comment("u1")),
+                       ("/v1/rooms/r1/comments", {"user_id": "u1"}),      # 400
+                       ("/nope", None)):                                 # 404
+        s, h, _ = http("POST", b.port, path, body)
+        assert s in (200, 400, 404) and h.get("x-request-id", "").isdigit(), (s, h)
+        ids.append(int(h["x-request-id"]))
+    assert ids == sorted(ids) and len(set(ids)) == 3, ids
+    s, h, _ = http("PUT", b.port, "/v1/rooms/r7/mutes/u9", None)
+    assert s == 200, s
+    rid = int(h["x-request-id"])
+    assert rid > ids[-1]
+    line = "req=%d room=r7 user=u9 op=mute" % rid
+
+    def logged():
+        with open(b.log, encoding="utf-8", errors="replace") as f:
+            return [l for l in f if line in l]
+    wait_until(lambda: logged(), 5, what="admin log line")
+    assert "peer=127.0.0.1:" in logged()[0], logged()
 
 
 # -- keyword filter and contact detection -------------------------------------

@@ -123,7 +123,8 @@ static void test_json_syntax_and_types(void)
     EXPECT_JSON(BC_COMMENT, "{\"user_id\":\"u\",\"text\":\"t\"}", 400, "missing_field");
     EXPECT_JSON(BC_GIFT, "{\"user_id\":\"u\",\"nick\":\"n\",\"gift_id\":\"g\",\"gift_name\":\"x\",\"count\":1}", 400, "missing_field");
     EXPECT_JSON(BC_LIKE, "{\"user_id\":\"u\"}", 400, "missing_field");
-    EXPECT_JSON(BC_COMMENT, "{\"user_id\":7,\"nick\":\"n\",\"text\":\"a\"}", 400, "bad_field_type");
+    EXPECT_JSON(BC_COMMENT, "{\"user_id\":true,\"nick\":\"n\",\"text\":\"a\"}", 400, "bad_field_type");
+    EXPECT_JSON(BC_COMMENT, "{\"user_id\":[7],\"nick\":\"n\",\"text\":\"a\"}", 400, "bad_field_type");
     EXPECT_JSON(BC_COMMENT, "{\"user_id\":\"u\",\"nick\":\"n\",\"text\":[\"a\"]}", 400, "bad_field_type");
     EXPECT_JSON(BC_COMMENT, "{\"user_id\":\"u\",\"nick\":\"n\",\"text\":\"a\",\"color\":\"red\"}", 400, "bad_field_type");
     EXPECT_JSON(BC_COMMENT, "{\"user_id\":\"u\",\"nick\":\"n\",\"text\":\"a\",\"size\":25.5}", 400, "bad_field_type");
@@ -320,6 +321,72 @@ static void test_filter_hook(void)
     bc_event_free(&ev);
 }
 
+/* A JSON body's error: status, and the message must name the field. */
+static void expect_id_error(int kind, const char *body, const char *field)
+{
+    bc_event ev;
+    bc_err err;
+    char quoted[32];
+    bc_event_init(&ev);
+    int rc = bc_decode(kind, BC_CT_JSON, body, strlen(body), &LIM, &ev, &err);
+    bc_event_free(&ev);
+    snprintf(quoted, sizeof quoted, "'%s'", field);
+    if (rc == 0 || err.status != 400 || strcmp(err.code, "bad_field_type") ||
+        !strstr(err.msg, quoted))
+        T_FAIL_("%s -> %d %s \"%s\", expected 400 bad_field_type naming %s", body,
+                rc ? err.status : 200, rc ? err.code : "", rc ? err.msg : "", field);
+}
+
+/* Numeric ids (issue 9): a JSON integer user_id / gift_id in 0..2^53-1 is
+ * stored as its decimal string, exactly as if it had been sent as one. */
+static void test_json_numeric_ids(void)
+{
+    static const char gift[] = "{\"user_id\":10086,\"nick\":\"n\",\"gift_id\":7,"
+                               "\"gift_name\":\"g\",\"count\":1,\"unit_value\":5}";
+    static const char gift_s[] = "{\"user_id\":\"10086\",\"nick\":\"n\",\"gift_id\":\"7\","
+                                 "\"gift_name\":\"g\",\"count\":1,\"unit_value\":5}";
+    static const char big[] = "{\"user_id\":9007199254740991,\"count\":1}";
+    static const char zero[] = "{\"user_id\":0,\"count\":1}";
+    bc_event ev, ev2;
+    const char *code;
+    bc_event_init(&ev);
+    bc_event_init(&ev2);
+    T_EQ_INT(dj(BC_GIFT, gift, sizeof gift - 1, &ev, &code), 200);
+    T_EQ_STR(ev.user_id, "10086");
+    T_EQ_INT(ev.user_len, 5);
+    Danmaku__Event *e = unpack(&ev);
+    T_ASSERT(e && e->gift);
+    T_EQ_STR(e->user_id, "10086");
+    T_EQ_STR(e->gift->gift_id, "7");
+    danmaku__event__free_unpacked(e, NULL);
+    T_EQ_INT(dj(BC_GIFT, gift_s, sizeof gift_s - 1, &ev2, &code), 200);
+    T_EQ_INT(ev.pb.len, ev2.pb.len);     /* same Event bytes as the string form */
+    T_EQ_MEM(ev.pb.data, ev2.pb.data, ev.pb.len);
+    T_EQ_INT(dj(BC_LIKE, big, sizeof big - 1, &ev, &code), 200);
+    T_EQ_STR(ev.user_id, "9007199254740991");
+    T_EQ_INT(dj(BC_LIKE, zero, sizeof zero - 1, &ev, &code), 200);
+    T_EQ_STR(ev.user_id, "0");
+    bc_event_free(&ev);
+    bc_event_free(&ev2);
+    expect_id_error(BC_LIKE, "{\"user_id\":-1,\"count\":1}", "user_id");
+    expect_id_error(BC_LIKE, "{\"user_id\":7.0,\"count\":1}", "user_id");
+    expect_id_error(BC_LIKE, "{\"user_id\":1e3,\"count\":1}", "user_id");
+    expect_id_error(BC_LIKE, "{\"user_id\":9007199254740992,\"count\":1}", "user_id");
+    expect_id_error(BC_LIKE, "{\"user_id\":18446744073709551616,\"count\":1}", "user_id");
+    expect_id_error(BC_LIKE, "{\"count\":1, \"user_id\" : 99999999999999999999999 }", "user_id");
+    expect_id_error(BC_LIKE, "{\"user_id\":-9223372036854775809,\"count\":1}", "user_id");
+    expect_id_error(BC_GIFT, "{\"user_id\":1,\"nick\":\"n\",\"gift_id\":-7,"
+                             "\"gift_name\":\"g\",\"count\":1,\"unit_value\":5}", "gift_id");
+    expect_id_error(BC_GIFT, "{\"user_id\":1,\"nick\":\"n\",\"gift_id\":7.5,"
+                             "\"gift_name\":\"g\",\"count\":1,\"unit_value\":5}", "gift_id");
+    expect_id_error(BC_GIFT, "{\"user_id\":1,\"nick\":\"n\",\"gift_id\":9223372036854775807,"
+                             "\"gift_name\":\"g\",\"count\":1,\"unit_value\":5}", "gift_id");
+    expect_id_error(BC_GIFT, "{\"user_id\":1,\"nick\":\"n\",\"gift_id\":1000000000000000000000,"
+                             "\"gift_name\":\"g\",\"count\":1,\"unit_value\":5}", "gift_id");
+    /* other numbers that overflow keep 422 out_of_range */
+    EXPECT_JSON(BC_LIKE, "{\"user_id\":\"u\",\"count\":99999999999999999999999}", 422, "out_of_range");
+}
+
 int main(void)
 {
     T_RUN(test_room_names);
@@ -329,6 +396,7 @@ int main(void)
     T_RUN(test_json_syntax_and_types);
     T_RUN(test_json_text_rules);
     T_RUN(test_json_ranges);
+    T_RUN(test_json_numeric_ids);
     T_RUN(test_pb_kinds);
     T_RUN(test_pb_rejects);
     T_RUN(test_truncations);
