@@ -209,6 +209,7 @@ static void worker_free(worker *w)
             event_free(evs[i]);
     flush_free(&w->wheel);
     batch_ctx_free(&w->batch);
+    static_free(&w->web);
     if (w->base)
         event_base_free(w->base);
     free(w);
@@ -236,6 +237,8 @@ int worker_main(const edge_conf *conf, int index, int listen_fd)
         close(listen_fd);
         return 1;
     }
+    if (strcmp(conf->web_dir, "none") && static_load(&w->web, conf->web_dir) < 0)
+        LOGW("edge", "worker %d: no viewer page: %s: %s (make web)", index, conf->web_dir, strerror(errno));
     room_table_init(w);
     if (flush_init(&w->wheel, w->base, conf->flush_grid_ms, wheel_clock, on_room_due, w)) {
         LOGE("edge", "worker %d: init failed", index);
