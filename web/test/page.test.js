@@ -72,8 +72,10 @@ test('edge serves the page files with their content types, and nothing else', as
   assert.equal((await http('POST', st.edgeProc.port, '/', 'x')).status, 405);
 });
 
-const onStage = (page, text) => page.evaluate((t) =>
-  [...document.querySelectorAll('#danmaku *')].some((n) => !n.children.length && n.textContent === t), text);
+// (the package adds the node on its next animation frame: wait for it)
+const onStage = (page, text) => page.waitForFunction((t) =>
+  [...document.querySelectorAll('#danmaku *')].some((n) => !n.children.length && n.textContent === t), text,
+{ timeout: 2000 }).then(() => true, () => false);
 
 for (const [format, compress] of [['json', 'none'], ['pb', 'zstd']]) {
   test(`page: a published comment is on the stage within 1 s (${format}+${compress})`, async () => {
