@@ -25,7 +25,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   ?=
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(OPT) -MMD -MP \
             -I common -I $(B)/gen $(PKG_CFLAGS) \
-            -DDM_SHARE_DIR='"$(CURDIR)/proto/zdict"'
+            -DDM_SHARE_DIR='"$(CURDIR)/proto/zdict"' -DDM_WEB_DIR='"$(CURDIR)/web/dist"'
 LDFLAGS  += $(OPT)
 LDLIBS   := $(PKG_LIBS) -lm
 
@@ -54,7 +54,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/t/%,$(UNIT_SRC))
 PROGS      := $(BIN)/broadcaster $(BIN)/edge $(BIN)/danmaku-bench $(TOOLS)
 
-.PHONY: all test run bench fuzz clean unit deps
+.PHONY: all test run bench fuzz clean unit deps web
 .SECONDARY: $(LUA_HDR) $(patsubst tools/%.c,$(B)/tools/%.o,$(TOOLS_SRC))
 all: $(PROGS)
 
@@ -135,6 +135,7 @@ test: deps
 	$(Q)tests/run.sh build/asan
 
 run: deps all
+	$(Q)$(MAKE) --no-print-directory web || echo "web: viewer page not built (npm?); the edge serves no page"
 	$(Q)scripts/run.sh
 
 bench: deps all
@@ -143,7 +144,23 @@ bench: deps all
 fuzz:
 	$(Q)$(MAKE) --no-print-directory -f fuzz/fuzz.mk
 
+# `make web`: the browser client and viewer page into web/dist (npm ci when the lock
+# file changed, then the esbuild bundle); needs node and npm (scripts/deps.sh).
+WEB_SRC := $(wildcard web/src/*.js web/page/*) web/scripts/build.js web/scripts/gen-proto.js \
+           proto/danmaku.proto
+web: web/dist/.built
+
+web/node_modules/.ci-stamp: web/package.json web/package-lock.json
+	@echo "  NPM    ci (web)"
+	$(Q)cd web && npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+
+web/dist/.built: web/node_modules/.ci-stamp $(WEB_SRC)
+	@echo "  BUNDLE web/dist"
+	$(Q)cd web && npm run -s build >/dev/null
+	$(Q)touch $@
+
 clean:
-	rm -rf build bin
+	rm -rf build bin web/dist web/gen
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

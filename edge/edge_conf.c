@@ -8,6 +8,9 @@
 #ifndef DM_SHARE_DIR
 #define DM_SHARE_DIR "proto/zdict"
 #endif
+#ifndef DM_WEB_DIR
+#define DM_WEB_DIR "web/dist"
+#endif
 
 static const char *const level_names[] = { "debug", "info", "warn", "error", NULL };
 
@@ -33,6 +36,8 @@ static const opt_def edge_table[] = {
     INT("zstd-level", zstd_level, "3", 1, 19, "zstd compression level (6: smaller frames for ~3x the CPU per batch, docs/BENCHMARKS.md S6)"),
     { .name = "zstd-dict-dir", .type = OPT_STR, F(zstd_dict_dir), .def = "", .arg = "DIR",
       .help = "dir with danmaku-{json,pb,pb2}.zdict, previous ones in DIR/previous/ (empty: the build's proto/zdict)" },
+    { .name = "web-dir", .type = OPT_STR, F(web_dir), .def = "", .arg = "DIR",
+      .help = "viewer page served at / and /rooms/{room} (`make web`; empty: the build's web/dist; none: no page)" },
     INT("history-default", history_default, "20", 0, 100000, "events sent on join without ?history"),
     INT("history-max", history_max, "100", 0, 100000, "cap for ?history=N"),
     INT("ring-events", ring_events, "32", 0, 100000, "delivered events kept in memory per room for joiners and resumes (older: XRANGE)"),
@@ -74,6 +79,8 @@ static void finish(edge_conf *c)
 {
     if (!c->zstd_dict_dir[0])
         snprintf(c->zstd_dict_dir, sizeof c->zstd_dict_dir, "%s", DM_SHARE_DIR);
+    if (!c->web_dir[0])
+        snprintf(c->web_dir, sizeof c->web_dir, "%s", DM_WEB_DIR);
     dm_hostport_str(&c->listen, c->listen_text, sizeof c->listen_text);
     dm_hostport_str(&c->redis, c->redis_text, sizeof c->redis_text);
     if (c->tick_max_ms < c->tick_ms)

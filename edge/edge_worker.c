@@ -216,6 +216,7 @@ static void worker_free(worker *w)
             event_free(evs[i]);
     flush_free(&w->wheel);
     batch_ctx_free(&w->batch);
+    static_free(&w->web);
     if (w->base)
         event_base_free(w->base);
     free(w);
@@ -244,6 +245,8 @@ int worker_main(const edge_conf *conf, const struct rcred *cred, int index, int 
         close(listen_fd);
         return 1;
     }
+    if (strcmp(conf->web_dir, "none") && static_load(&w->web, conf->web_dir) < 0)
+        LOGW("edge", "worker %d: no viewer page: %s: %s (make web)", index, conf->web_dir, strerror(errno));
     room_table_init(w);
     if (flush_init(&w->wheel, w->base, conf->flush_grid_ms, wheel_clock, on_room_due, w)) {
         LOGE("edge", "worker %d: init failed", index);

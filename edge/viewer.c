@@ -280,6 +280,15 @@ static void reply(viewer *v, int status, const char *type, const void *body, siz
     finish_http(v);
 }
 
+/* A page file (static.h): revalidated on every load, never sniffed. */
+static void reply_static(viewer *v, const static_file *f)
+{
+    char h[160];
+    worker_header(v, h, sizeof h, "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n");
+    http_write_response(v->out, 200, f->type, h, f->data, f->len, 0);
+    finish_http(v);
+}
+
 static int valid_room(const char *s, size_t n)
 {
     if (n < 1 || n > 64)
@@ -413,6 +422,7 @@ static void handle_request(viewer *v, const http_request *rq)
     const size_t pl = sizeof prefix - 1, sl = sizeof suffix - 1;
     const char *p = rq->path;
     size_t n = rq->path_len;
+    const static_file *sf;
     if (rq->method_len != 3 || memcmp(rq->method, "GET", 3)) {
         reply_error(v, 405, "method_not_allowed", "only GET is served here", "Allow: GET\r\n");
     } else if (n == 8 && !memcmp(p, "/healthz", 8)) {
@@ -424,6 +434,8 @@ static void handle_request(viewer *v, const http_request *rq)
         serve_dict(v, rq);
     } else if (n > pl + sl && !memcmp(p, prefix, pl) && !memcmp(p + n - sl, suffix, sl)) {
         upgrade(v, rq, p + pl, n - pl - sl);
+    } else if ((sf = static_route(&v->w->web, p, n))) {
+        reply_static(v, sf);
     } else {
         reply_error(v, 404, "not_found", "unknown path", NULL);
     }

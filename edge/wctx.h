@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "edge_conf.h"
 #include "flush.h"
+#include "static.h"
 #include "sub.h"
 
 struct event_base;
@@ -56,6 +57,7 @@ typedef struct worker {
     viewer_hooks vh;
     room_table rooms;
     batch_ctx batch;
+    static_dir web;              /* viewer page files (static.h) */
     struct viewer *viewers;      /* every connection of this worker */
     size_t nconns, nws;          /* connections; upgraded WebSocket viewers */
     struct viewer *reap;         /* dead viewers, freed outside callbacks */
