@@ -140,9 +140,15 @@ static int parse_room_prefix(const opt_def *d, void *cfg, const char *v, char *e
     return 0;
 }
 
-static const char *const format_names[] = { "json", "pb", NULL };
+static const char *const format_names[] = { "json", "pb", "pb2", NULL };   /* WIRE_* */
 static const char *const compress_names[] = { "none", "zstd", NULL };
 static const char *const arrival_names[] = { "constant", "poisson", NULL };   /* PACE_* */
+static const char *const target_names[] = { "dm", "redis", "nchan", NULL };    /* TARGET_* */
+
+const char *cfg_target_name(int target)
+{
+    return target >= 0 && target <= TARGET_NCHAN ? target_names[target] : "?";
+}
 
 #define F(f) OPT_FIELD(bench_cfg, f)
 #define LIST(nm, field, argname, what) \
@@ -163,7 +169,8 @@ static const opt_def bench_table[] = {
     { .name = "popularity", .type = OPT_CUSTOM, F(popularity), .def = "uniform", .parse = parse_popularity,
       .arg = "uniform|zipf:S|hot:F", .help = "how viewers and events spread over rooms" },
     { .name = "format", .type = OPT_ENUM, F(format), .def = "json", .names = format_names,
-      .arg = "F", .help = "frame format the viewers ask for" },
+      .arg = "F", .help = "frame format the viewers ask for (pb2: format=pb&v=2, no client_msg_id, "
+                          "so delivery is checked but latency is not measured)" },
     { .name = "compress", .type = OPT_ENUM, F(compress), .def = "none", .names = compress_names,
       .arg = "C", .help = "frame compression the viewers ask for" },
     { .name = "ramp", .type = OPT_CUSTOM, F(ramp), .def = "5000", .dmin = 1, .dmax = 1e7,
@@ -193,11 +200,24 @@ static const opt_def bench_table[] = {
     STR("json", json_out, "", "FILE", "write the full result as JSON"),
     STR("plot", plot_prefix, "", "PREFIX", "write gnuplot PNGs PREFIX-*.png"),
     FLAG("quiet", quiet, "no progress lines"),
+    { .name = "target", .type = OPT_ENUM, F(target), .def = "dm", .names = target_names, .arg = "T",
+      .help = "system under test: dm (--edge/--broadcaster), redis (pub/sub), nchan (nginx)" },
+    { .name = "redis", .type = OPT_HOSTPORT, F(redis_addr), .arg = "HOST:PORT",
+      .help = "--target redis: the redis-server viewers SUBSCRIBE to and publishers PUBLISH to" },
+    { .name = "nchan", .type = OPT_HOSTPORT, F(nchan_addr), .arg = "HOST:PORT",
+      .help = "--target nchan: nginx with nchan at /sub/<room> (websocket) and /pub/<room>" },
+    FLAG("peer-start", peer_start, "--target redis|nchan: start the server in a temp dir on a free port, stop it at the end"),
+    UINT("peer-workers", peer_workers, "2", 1, 64, "--peer-start --target nchan: nginx worker processes"),
     FLAG("train-dict", train_dict, "mode: train zstd dictionaries from --corpus into --out-dir"),
     STR("out-dir", out_dir, "proto/zdict", "DIR", "--train-dict output directory"),
-    FLAG("wire-size", wire_size, "mode: bytes per comment for every format, from --corpus"),
+    UINT("dict-size", dict_size, "65536", 1024, 1048576, "--train-dict dictionary size in bytes"),
+    FLAG("wire-size", wire_size, "mode: bytes per comment and CPU per frame for every format, from every "
+                                 "video of --corpus (or --heldout)"),
+    FLAG("heldout", heldout, "--wire-size: only the corpus's held-out videos"),
+    STR("frames", frames, "", "FILE", "mode: the edge's frame for each batch of events in FILE (JSON lines, "
+                                      "- for stdin) with --format/--compress, one hex line each"),
     { .name = "zstd-level", .type = OPT_INT, F(zstd_level), .def = "3", .min = 1, .max = 22,
-      .arg = "N", .help = "--wire-size zstd level" },
+      .arg = "N", .help = "--wire-size / --frames zstd level" },
     FLAG("raw-baseline", raw_baseline, "mode: bare socket writes, the physical limit (--conns, --frame-bytes, --duration)"),
     UINT("conns", conns, "1000", 1, 200000, "--raw-baseline connections"),
     UINT("frame-bytes", frame_bytes, "200", 8, 60000, "--raw-baseline frame payload bytes"),
@@ -215,13 +235,35 @@ static const opt_def bench_table[] = {
 static const opt_spec bench_spec = {
     .prog = "danmaku-bench",
     .synopsis = "--edge HOST:PORT[,..] --broadcaster HOST:PORT[,..] [options]\n"
-                "       danmaku-bench --train-dict | --wire-size | --raw-baseline [options]",
+                "       danmaku-bench --train-dict | --wire-size | --frames FILE | --raw-baseline [options]",
     .about = "Load test: N WebSocket viewers on the edge, events published to the\n"
              "broadcaster, end-to-end latency and delivery measured (see docs/BENCHMARKS.md).",
     .env_prefix = "DM_BENCH_",
     .defs = bench_table,
     .ndefs = sizeof bench_table / sizeof bench_table[0],
 };
+
+/* --target redis|nchan: the peer's address into edges[0] and bcs[0]; NULL
+ * or why not. */
+static const char *check_peer(bench_cfg *c)
+{
+    hostport *hp = c->target == TARGET_REDIS ? &c->redis_addr : &c->nchan_addr;
+    struct in_addr a;
+    if (c->format != 0 || c->compress != 0)
+        return "peer targets carry our JSON batch frames: --format json --compress none";
+    if (!strcmp(hp->host, "localhost"))
+        snprintf(hp->host, sizeof hp->host, "127.0.0.1");
+    if (c->peer_start)
+        return hp->host[0] ? "--peer-start excludes --redis/--nchan HOST:PORT" : NULL;
+    if (!hp->host[0])
+        return c->target == TARGET_REDIS ? "--target redis needs --redis HOST:PORT or --peer-start"
+                                         : "--target nchan needs --nchan HOST:PORT or --peer-start";
+    if (inet_pton(AF_INET, hp->host, &a) != 1)
+        return "the peer address must be IPv4 (or localhost)";
+    c->edges[0] = c->bcs[0] = *hp;
+    c->nedges = c->nbcs = 1;
+    return NULL;
+}
 
 /* Rules across options; 0 or -1 after the message. */
 static int check(bench_cfg *c, FILE *err)
@@ -231,12 +273,15 @@ static int check(bench_cfg *c, FILE *err)
         c->dict_dir[0] = 0;
     else if (!c->dict_dir[0])
         snprintf(c->dict_dir, sizeof c->dict_dir, "%s", DM_SHARE_DIR);
-    if (c->train_dict + c->wire_size + c->raw_baseline > 1)
-        why = "--train-dict, --wire-size and --raw-baseline exclude each other";
+    int frames = c->frames[0] != 0;
+    if (c->train_dict + c->wire_size + c->raw_baseline + frames > 1)
+        why = "--train-dict, --wire-size, --frames and --raw-baseline exclude each other";
     else if (c->raw_baseline && c->procs > 64)
         why = "--procs: at most 64 reader processes with --raw-baseline";
-    else if (c->train_dict || c->wire_size || c->raw_baseline)
+    else if (c->train_dict || c->wire_size || c->raw_baseline || frames)
         return 0;
+    else if (c->target != TARGET_DM)
+        why = check_peer(c);
     else if (!c->nedges)
         why = "--edge HOST:PORT[,..] is required (try --help)";
     else if (!c->nbcs && c->rate > 0)
@@ -254,6 +299,11 @@ int cfg_parse(bench_cfg *c, int argc, char **argv, FILE *out, FILE *err)
     if (rc != OPT_RUN)
         return rc == OPT_EXIT ? 1 : -1;
     return check(c, err);
+}
+
+const char *cfg_format_name(int format)
+{
+    return format == 2 ? "pb2" : format == 1 ? "pb" : "json";
 }
 
 size_t cfg_nprocs(const bench_cfg *c)

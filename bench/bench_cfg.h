@@ -11,6 +11,10 @@
 
 #define BENCH_MAX_ADDRS 64
 
+/* What the load test drives (--target): our stack, or a peer system with
+ * the same payloads, schedule and accounting (issue 10). */
+enum bench_target { TARGET_DM = 0, TARGET_REDIS = 1, TARGET_NCHAN = 2 };
+
 typedef dm_hostport hostport;   /* host: an IPv4 literal ("localhost" -> 127.0.0.1) */
 
 typedef struct bench_cfg {
@@ -20,7 +24,7 @@ typedef struct bench_cfg {
     int server_pids[BENCH_MAX_ADDRS]; size_t npids;
     size_t viewers, rooms;
     char popularity[64];
-    int format;                 /* 0 json, 1 pb */
+    int format;                 /* 0 json, 1 pb, 2 pb v2 (format=pb&v=2; WIRE_*) */
     int compress;               /* 0 none, 1 zstd */
     double ramp;                /* connections per second (total) */
     double rate;                /* events per second (total) */
@@ -37,8 +41,16 @@ typedef struct bench_cfg {
     uint64_t seed;
     int quiet;
     char label[128];            /* free text stored in the JSON result */
+    /* peers: the viewers subscribe to edges[0], publishes go to bcs[0] */
+    int target;                 /* enum bench_target */
+    hostport redis_addr, nchan_addr;   /* host "": not given */
+    int peer_start;             /* start our own redis-server / nginx */
+    size_t peer_workers;        /* nginx worker processes */
     /* other modes */
     int train_dict, wire_size, raw_baseline;
+    int heldout;                /* --wire-size: only the held-out videos */
+    char frames[1024];          /* --frames FILE ("": not this mode) */
+    size_t dict_size;           /* --train-dict */
     char out_dir[1024];         /* --train-dict output */
     int zstd_level;             /* --wire-size */
     size_t conns, frame_bytes, writers;   /* --raw-baseline */
@@ -48,8 +60,14 @@ typedef struct bench_cfg {
 /* Parses defaults, DM_BENCH_* variables, --config FILE and argv into c.
  * Returns 0 to run, 1 if --help / --print-config was printed to out, -1
  * after one error message on err (exit 2). The load test (no mode flag)
- * needs --edge, and --broadcaster unless --rate 0. */
+ * needs --edge, and --broadcaster unless --rate 0; --target redis|nchan
+ * needs --redis/--nchan HOST:PORT (copied into edges[0] and bcs[0]) or
+ * --peer-start (the caller fills them once the server runs). */
 int cfg_parse(bench_cfg *c, int argc, char **argv, FILE *out, FILE *err);
+/* "json" | "pb" | "pb2" for bench_cfg.format. */
+const char *cfg_format_name(int format);
+/* "dm" | "redis" | "nchan". */
+const char *cfg_target_name(int target);
 /* Viewer processes for cfg: max(procs, ceil(viewers / 15000)), >= 1. */
 size_t cfg_nprocs(const bench_cfg *c);
 

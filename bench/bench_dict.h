@@ -1,6 +1,6 @@
 /* bench_dict.h — trains the zstd dictionaries for both edge formats from the
  * natural corpus (held-out videos excluded), and measures wire size per
- * delivered comment (scenario S6) on the held-out videos. */
+ * delivered comment (scenario S6) on a corpus or its held-out videos. */
 #ifndef BENCH_DICT_H
 #define BENCH_DICT_H
 #include <stddef.h>
@@ -19,15 +19,24 @@ typedef struct wire_row {
     size_t batch;          /* events per batch */
     double bytes_per_event;/* WebSocket frame bytes (header + payload) / events */
     double ratio_vs_json;  /* json bytes / these bytes */
+    double us_per_frame;   /* CPU to compress and frame one batch, µs (-1: gzip, not timed) */
 } wire_row;
 
 #define WIRE_MAX_ROWS 64
-/* Measures bytes per delivered comment on the held-out videos, at batches
- * of 1, 10 and 50, for json, json+zstd, json+zstd+dict, json+gzip, pb,
- * pb+zstd, pb+zstd+dict, pb+gzip (gzip -6 through the gzip program, its
- * 18-byte member header/trailer excluded). Dictionaries from dict_dir.
- * Fills rows (returns the count, -1 on error). */
-int bwire_measure(const corpus *c, const char *dict_dir, int zlevel,
-                  wire_row *rows, size_t max_rows, FILE *log);
+
+typedef struct wire_opts {
+    const char *dict_dir;  /* the dictionaries measured as +zstd+dict */
+    int zlevel;            /* zstd level */
+    int heldout_only;      /* 1: only the corpus's held-out videos */
+} wire_opts;
+
+/* Measures bytes per delivered comment (frames exactly as the edge builds
+ * them, common/wire.h) on every video of c, or its held-out videos, at
+ * batches of 1, 10 and 50, for json, json+zstd, json+zstd+dict, json+gzip,
+ * pb, pb+zstd, pb+zstd+dict, pb+gzip (gzip -6 through the gzip program, its
+ * 18-byte member header/trailer excluded). Says on log which videos and how
+ * many messages it measures. Fills rows (returns the count), or -1 with a
+ * message on log: nothing selected, dictionaries unreadable. */
+int bwire_measure(const corpus *c, const wire_opts *o, wire_row *rows, size_t max_rows, FILE *log);
 
 #endif

@@ -13,14 +13,16 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include "bench_enc.h"
 #include "bench_gen.h"
 #include "bench_pace.h"
+#include "bench_peerwire.h"
 #include "bench_rng.h"
 #include "bench_viewer.h"   /* now_us */
 #include "dbuf.h"
 #include "jsonw.h"
 
-typedef struct pending { uint32_t room; uint8_t kind; int64_t intended; } pending;
+typedef struct pending { uint32_t room; uint8_t kind; int64_t intended; uint64_t seq; } pending;
 
 typedef struct pconn {
     publisher *pb;
@@ -42,6 +44,7 @@ struct publisher {
     int started, stopped;
     rng r;
     uint64_t n, text_pos;
+    uint64_t *room_seq;                /* peers: last seq assigned per room */
     dbuf body, req;
     pub_stats st;
 };
@@ -84,10 +87,53 @@ static void record_ack(publisher *pb, pending e, uint64_t seq)
     pb->st.acked[e.kind]++;
 }
 
+static void record_error(publisher *pb, int status, const char *body, size_t n)
+{
+    pb->st.by_status[status]++;
+    if (pb->st.nerr_sample < 4)
+        snprintf(pb->st.err_sample[pb->st.nerr_sample++], sizeof pb->st.err_sample[0], "%d %.*s", status,
+                 (int)(n < 140 ? n : 140), body);
+}
+
+static void record_ok(publisher *pb, int status, pending e)
+{
+    pb->st.by_status[status]++;
+    record_ack(pb, e, e.seq);
+    int64_t lat = now_us() - e.intended;
+    hist_add(&pb->st.lat, lat > 0 ? (uint64_t)lat : 0);
+}
+
+/* A peer's reply at the front of in: Redis (an integer reply to PUBLISH is
+ * counted as status 200, an error reply as 500) or an Nchan publisher (201
+ * delivered to subscribers, 202 queued without any). Returns 1 if one was
+ * consumed, 0 if incomplete, -1 if malformed. */
+static int take_peer_response(pconn *pc, struct evbuffer *in)
+{
+    publisher *pb = pc->pb;
+    size_t len = evbuffer_get_length(in);
+    if (!len) return 0;
+    const uint8_t *p = evbuffer_pullup(in, (ssize_t)len), *body = NULL;
+    size_t blen = 0;
+    int status = 0, kind;
+    int64_t val;
+    ssize_t r = pb->c->target == TARGET_REDIS ? pw_resp_reply(p, len, &kind, &val, &body, &blen)
+                                              : pw_http_response(p, len, &status, &body, &blen);
+    if (r == -2) return 0;
+    if (r < 0 || !pc->n) return -1;        /* malformed, or a reply nobody asked for */
+    pending e = q_pop(pc);
+    if (pb->c->target == TARGET_REDIS) status = kind == PW_INT ? 200 : 500;
+    if (status < 0 || status >= 600) status = 0;
+    if (pub_status_ok(status)) record_ok(pb, status, e);
+    else record_error(pb, status, (const char *)body, blen);
+    evbuffer_drain(in, (size_t)r);
+    return 1;
+}
+
 /* Parses one complete response from in; returns 1 if one was consumed, 0 if
  * incomplete, -1 if malformed. */
 static int take_response(pconn *pc, struct evbuffer *in)
 {
+    if (pc->pb->c->target != TARGET_DM) return take_peer_response(pc, in);
     struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
     if (end.pos < 0) return evbuffer_get_length(in) > 65536 ? -1 : 0;
     size_t hl = (size_t)end.pos + 4;
@@ -235,6 +281,62 @@ static int pick_kind(publisher *pb)
     return pb->c->mix[2] > 0 ? 2 : 0;
 }
 
+/* Our JSON batch frame (as the edge sends it) holding one event of `kind`
+ * with the publisher-assigned seq, into b: what the peers carry. */
+static void build_peer_frame(publisher *pb, int kind, uint32_t room, uint64_t seq, int64_t intended, dbuf *b)
+{
+    char uid[24], nick[64], cmid[80], rname[64];
+    const char *gid, *gname;
+    bev e = { .kind = kind, .seq = seq, .user_id = uid, .nick = nick, .client_msg_id = cmid };
+    snprintf(cmid, sizeof cmid, "%s%llu-%lld", pb->cmid_prefix, (unsigned long long)pb->n++, (long long)intended);
+    snprintf(rname, sizeof rname, "%s%u", pb->room_prefix, room);
+    if (kind == BEV_COMMENT) {
+        const corpus_msg *m = next_text(pb);
+        corpus_user_id(m->uhash, uid, sizeof uid); corpus_nick(m->uhash, nick, sizeof nick);
+        e.text = m->text; e.text_len = m->text_len;
+        e.color = m->color & 0xFFFFFFu; e.size = m->size;
+        e.mode = m->mode == 5 ? 1 : m->mode == 4 ? 2 : 0;
+    } else {
+        uint32_t h = (uint32_t)rng_next(&pb->r);
+        corpus_user_id(h, uid, sizeof uid); corpus_nick(h, nick, sizeof nick);
+        if (kind == BEV_GIFT) {
+            bgen_gift(&pb->r, &gid, &gname, &e.unit_value);
+            e.gift_id = gid; e.gift_name = gname;
+            e.count = 1 + (uint32_t)rng_below(&pb->r, 3);
+        } else {
+            e.nick = NULL;
+            e.count = 1 + (uint32_t)rng_below(&pb->r, 5);
+        }
+    }
+    dbuf_reset(b);
+    benc_json_batch(b, rname, "peer", &e, 1);
+}
+
+/* --target redis|nchan: PUBLISH / POST /pub/<room> of one frame, on the
+ * room's own connection so that a room's events stay in seq order. */
+static void send_peer(publisher *pb, int kind, uint32_t room, int64_t intended)
+{
+    pconn *pc = &pb->conns[room % pb->nconns];
+    if (!pc->up || !pc->bev) { pb->st.by_status[0]++; return; }
+    uint64_t seq = ++pb->room_seq[room];
+    build_peer_frame(pb, kind, room, seq, intended, &pb->body);
+    struct evbuffer *out = bufferevent_get_output(pc->bev);
+    if (pb->c->target == TARGET_REDIS) {
+        char chan[64];
+        snprintf(chan, sizeof chan, "%s%u", pb->room_prefix, room);
+        dbuf_reset(&pb->req);
+        pw_resp_publish(&pb->req, chan, (const uint8_t *)pb->body.data, pb->body.len);
+        evbuffer_add(out, pb->req.data, pb->req.len);
+    } else {
+        evbuffer_add_printf(out, "POST /pub/%s%u HTTP/1.1\r\nHost: %s:%d\r\n"
+                            "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                            pb->room_prefix, room, pc->hp->host, pc->hp->port, pb->body.len);
+        evbuffer_add(out, pb->body.data, pb->body.len);
+    }
+    q_push(pc, (pending){ room, (uint8_t)kind, intended, seq });
+    pb->st.sent[kind]++;
+}
+
 static pconn *pick_conn(publisher *pb)
 {
     for (size_t i = 0; i < pb->nconns; i++) {
@@ -249,6 +351,7 @@ static void send_one(publisher *pb, int64_t intended)
     int kind = pick_kind(pb);
     uint32_t room = (uint32_t)pop_sample(pb->p, &pb->r);
     pb->st.offered[kind]++;
+    if (pb->c->target != TARGET_DM) { send_peer(pb, kind, room, intended); return; }
     pconn *pc = pick_conn(pb);
     if (!pc) { pb->st.by_status[0]++; return; }
     const char *path = build_body(pb, kind, intended, &pb->body);
@@ -257,7 +360,7 @@ static void send_one(publisher *pb, int64_t intended)
                         "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
                         pb->room_prefix, room, path, pc->hp->host, pc->hp->port, pb->body.len);
     evbuffer_add(out, pb->body.data, pb->body.len);
-    q_push(pc, (pending){ room, (uint8_t)kind, intended });
+    q_push(pc, (pending){ room, (uint8_t)kind, intended, 0 });
     pb->st.sent[kind]++;
 }
 
@@ -291,6 +394,7 @@ publisher *pub_new(struct event_base *base, const bench_cfg *c, const corpus *co
     hist_init(&pb->st.lat, 7);
     pb->st.nrooms = c->rooms;
     pb->st.rooms = xcalloc(c->rooms, sizeof *pb->st.rooms);
+    pb->room_seq = xcalloc(c->rooms, sizeof *pb->room_seq);
     pb->nconns = c->nbcs * c->pub_conns;
     pb->conns = xcalloc(pb->nconns ? pb->nconns : 1, sizeof *pb->conns);
     for (size_t i = 0; i < pb->nconns; i++) {
@@ -363,6 +467,7 @@ void pub_free(publisher *pb)
     free(pb->conns);
     for (size_t r = 0; r < pb->st.nrooms; r++) free(pb->st.rooms[r].seq);
     free(pb->st.rooms);
+    free(pb->room_seq);
     hist_free(&pb->st.lat);
     dbuf_free(&pb->body); dbuf_free(&pb->req);
     free(pb);

@@ -3,7 +3,10 @@
  * (pipelined) to the broadcasters, texts replayed from the corpus. Each
  * request carries client_msg_id "<prefix><n>-<intended_us>"; each 200 reply's
  * seq is recorded per room, so viewers are checked against exactly the set
- * of acknowledged events. Runs on the caller's event loop. */
+ * of acknowledged events. With --target redis|nchan the publisher assigns
+ * each room's seqs itself and sends our JSON batch frame of one event by
+ * RESP PUBLISH or HTTP POST /pub/<room> (a room always on the same
+ * connection); a reply acknowledges it. Runs on the caller's event loop. */
 #ifndef BENCH_PUB_H
 #define BENCH_PUB_H
 #include <stddef.h>
@@ -20,7 +23,8 @@ typedef struct pub_stats {
     uint64_t offered[3];        /* events due by the schedule, per kind */
     uint64_t sent[3];           /* written to a connection */
     uint64_t acked[3];          /* 200 with a seq */
-    uint64_t by_status[600];    /* replies by HTTP status (0: no reply / conn lost) */
+    uint64_t by_status[600];    /* replies by HTTP status (0: no reply / conn lost;
+                                 * redis: 200 integer reply, 500 error reply) */
     uint64_t conn_errors, reconnects, unanswered;
     char err_sample[4][160];    /* first error replies: "<status> <body>" */
     size_t nerr_sample;
@@ -30,6 +34,10 @@ typedef struct pub_stats {
 } pub_stats;
 
 typedef struct publisher publisher;
+
+/* 1 for a reply status that acknowledges an event: 200 (ours, a Redis
+ * integer reply), 201/202 (Nchan: delivered / queued). */
+static inline int pub_status_ok(int s) { return s == 200 || s == 201 || s == 202; }
 
 /* c, co, p must outlive the publisher. */
 publisher *pub_new(struct event_base *base, const bench_cfg *c, const corpus *co,

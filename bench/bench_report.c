@@ -12,6 +12,13 @@ static const char *const fail_names[8] = { "none", "connect", "handshake", "time
 
 static double ms(uint64_t us) { return (double)us / 1000.0; }
 
+/* Bytes the viewers received per viewer per second of the measured window. */
+static double egress_per_viewer_s(const bench_agg *a)
+{
+    return a->connected_peak && a->measure_s > 0
+        ? (double)a->window_bytes / (double)a->connected_peak / a->measure_s : 0.0;
+}
+
 static void lat_line(FILE *f, const char *name, const hist *h)
 {
     fprintf(f, "  %-10s %10llu %9.1f %9.1f %9.1f %9.1f %9.1f\n", name, (unsigned long long)h->total,
@@ -22,7 +29,7 @@ static void lat_line(FILE *f, const char *name, const hist *h)
 static uint64_t http_errors(const pub_stats *ps)
 {
     uint64_t n = 0;
-    if (ps) for (int s = 0; s < 600; s++) if (s != 200) n += ps->by_status[s];
+    if (ps) for (int s = 0; s < 600; s++) if (!pub_status_ok(s)) n += ps->by_status[s];
     return n;
 }
 
@@ -55,9 +62,9 @@ void report_summary(const bench_agg *a, FILE *f)
 {
     const bench_cfg *c = a->cfg;
     const pub_stats *ps = a->pub;
-    fprintf(f, "== danmaku-bench%s%s: %zu viewers / %zu rooms (%s), %s%s, %.0f ev/s for %.0f s (+%.0f s warmup), %zu procs\n",
-            c->label[0] ? " " : "", c->label, c->viewers, c->rooms, c->popularity, c->format ? "pb" : "json",
-            c->compress ? "+zstd" : "", c->rate, c->duration, c->warmup, a->nprocs);
+    fprintf(f, "== danmaku-bench%s%s: target %s, %zu viewers / %zu rooms (%s), %s%s, %.0f ev/s for %.0f s (+%.0f s warmup), %zu procs\n",
+            c->label[0] ? " " : "", c->label, cfg_target_name(c->target), c->viewers, c->rooms, c->popularity,
+            cfg_format_name(c->format), c->compress ? "+zstd" : "", c->rate, c->duration, c->warmup, a->nprocs);
     fprintf(f, "connections: %zu open at end, peak %zu, %zu failed, %zu closed by server; connect p50 %.1f ms p99 %.1f ms max %.1f ms (ramp %.1f s)\n",
             a->connected, a->connected_peak, a->failed, a->closed, ms(hist_quantile(&a->conn, 0.5)),
             ms(hist_quantile(&a->conn, 0.99)), ms(a->conn.max), a->ramp_s);
@@ -71,7 +78,7 @@ void report_summary(const bench_agg *a, FILE *f)
                 (unsigned long long)ps->unanswered, ms(hist_quantile(&ps->lat, 0.5)),
                 ms(hist_quantile(&ps->lat, 0.99)), ms(ps->lat.max));
         for (int s = 0; s < 600; s++)
-            if (s != 200 && ps->by_status[s]) fprintf(f, "  http %d: %llu\n", s, (unsigned long long)ps->by_status[s]);
+            if (!pub_status_ok(s) && ps->by_status[s]) fprintf(f, "  http %d: %llu\n", s, (unsigned long long)ps->by_status[s]);
         for (size_t i = 0; i < ps->nerr_sample; i++) fprintf(f, "  e.g. %s\n", ps->err_sample[i]);
     }
     uint64_t ev = a->events[0] + a->events[1] + a->events[2];
@@ -79,6 +86,8 @@ void report_summary(const bench_agg *a, FILE *f)
     fprintf(f, "delivery: %.0f events/s, %.0f frames/s (%.1f events/frame), %.1f wire bytes/event, %llu decode errors\n",
             a->events_per_s, a->frames_per_s, a->frames ? (double)ev / (double)a->frames : 0,
             ev ? (double)a->bytes / (double)ev : 0, (unsigned long long)a->decode_err);
+    fprintf(f, "egress: %.0f bytes/s per viewer (measured window, %zu viewers), %.1f bytes per delivered event\n",
+            egress_per_viewer_s(a), a->connected_peak, ev ? (double)a->bytes / (double)ev : 0);
     fprintf(f, "latency (ms, events sent in the measured %.0f s):\n  %-10s %10s %9s %9s %9s %9s %9s\n",
             a->measure_s, "kind", "count", "p50", "p90", "p99", "p99.9", "max");
     for (int k = 0; k < SK_NKINDS; k++) if (a->lat[k].total) lat_line(f, kind_names[k], &a->lat[k]);
@@ -141,13 +150,14 @@ static json_t *jconfig(const bench_cfg *c)
     json_t *o = json_pack("{s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:f,s:f,s:{s:f,s:f,s:f},s:s,s:f,s:f,s:f,s:s,s:I,s:i}",
         "edges", jaddrs(c->edges, c->nedges), "broadcasters", jaddrs(c->bcs, c->nbcs),
         "viewers", (json_int_t)c->viewers, "rooms", (json_int_t)c->rooms, "popularity", c->popularity,
-        "format", c->format ? "pb" : "json", "compress", c->compress ? "zstd" : "none",
+        "format", cfg_format_name(c->format), "compress", c->compress ? "zstd" : "none",
         "ramp_per_s", c->ramp, "rate", c->rate,
         "mix", "comments", c->mix[0], "gifts", c->mix[1], "likes", c->mix[2],
         "arrivals", c->arrivals ? "poisson" : "constant", "duration_s", c->duration,
         "warmup_s", c->warmup, "drain_s", c->drain, "corpus", c->corpus,
         "pub_conns", (json_int_t)c->pub_conns, "history", c->history);
     json_object_set_new(o, "label", json_string(c->label));
+    json_object_set_new(o, "target", json_string(cfg_target_name(c->target)));
     return o;
 }
 
@@ -178,6 +188,14 @@ static json_t *jpublish(const bench_agg *a)
     for (size_t i = 0; i < ps->nerr_sample; i++) json_array_append_new(es, json_string(ps->err_sample[i]));
     json_object_set_new(o, "error_samples", es);
     return o;
+}
+
+static json_t *jegress(const bench_agg *a)
+{
+    uint64_t ev = a->events[0] + a->events[1] + a->events[2];
+    return json_pack("{s:f,s:f,s:I}", "bytes_per_viewer_s", egress_per_viewer_s(a),
+                     "bytes_per_event", ev ? (double)a->bytes / (double)ev : 0.0,
+                     "window_bytes", (json_int_t)a->window_bytes);
 }
 
 static json_t *jdelivery(const bench_agg *a)
@@ -281,6 +299,7 @@ int report_json(const bench_agg *a, const char *path)
         "closed_by_server", (json_int_t)a->closed, "failed_by", fb, "connect_ms", jlat(&a->conn)));
     json_object_set_new(o, "publish", jpublish(a));
     json_object_set_new(o, "delivery", jdelivery(a));
+    json_object_set_new(o, "egress", jegress(a));
     json_object_set_new(o, "fanout_latency_ms", jfan(a));
     json_object_set_new(o, "completeness", jcompleteness(a));
     json_object_set_new(o, "servers", jservers(a));

@@ -8,7 +8,7 @@
 #include "bench_cfg.h"
 #include "bench_hist.h"
 #include "bench_pub.h"
-#include "bench_scan.h"
+#include "frame_scan.h"
 #include "bench_sys.h"
 
 typedef struct worst_viewer { size_t viewer; uint32_t room; uint64_t missing; } worst_viewer;
@@ -29,7 +29,7 @@ typedef struct bench_agg {
     hist lat[SK_NKINDS], lat_all;          /* us, events sent in the window */
     hist fan;                              /* sequencer -> viewer (fan-out part), us */
     hist *series; size_t nseries;          /* per second since t0 */
-    uint64_t measured_events, window_frames;
+    uint64_t measured_events, window_frames, window_bytes;   /* window: the measured seconds */
     double events_per_s, frames_per_s;
     uint64_t expected;                     /* acked events x viewers of the room */
     /* completeness (viewers that got connected) */

@@ -39,7 +39,7 @@ typedef struct run {
     sysmon sys, self;
     sys_machine mach;
     uint64_t rss_idle, rss_connected;
-    uint64_t frames_at_measure, frames_at_end;
+    uint64_t frames_at_measure, frames_at_end, bytes_at_measure, bytes_at_end;
     size_t connected_peak;
     int interrupted, tty;
     char tmpdir[64];
@@ -127,8 +127,11 @@ static void phase_step(run *r)
         if (in_phase >= 1.0) start_publishing(r);
         break;
     case PH_PUBLISH:
-        if (!r->frames_at_measure && now >= r->measure_us) r->frames_at_measure = s.frames ? s.frames : 1;
-        if (now >= r->pub_end_us) { r->frames_at_end = s.frames; enter(r, PH_DRAIN); }
+        if (!r->frames_at_measure && now >= r->measure_us) {
+            r->frames_at_measure = s.frames ? s.frames : 1;
+            r->bytes_at_measure = s.bytes;
+        }
+        if (now >= r->pub_end_us) { r->frames_at_end = s.frames; r->bytes_at_end = s.bytes; enter(r, PH_DRAIN); }
         break;
     case PH_DRAIN: {
         int replies_done = !r->pub || pub_outstanding(r->pub) == 0;
@@ -357,8 +360,10 @@ static int collect(run *r, bench_agg *a)
     a->measure_s = r->c->duration;
     a->measured_events = a->lat_all.total;
     a->events_per_s = (double)a->measured_events / r->c->duration;
-    if (r->frames_at_end > r->frames_at_measure && r->frames_at_measure)
+    if (r->frames_at_end > r->frames_at_measure && r->frames_at_measure) {
         a->window_frames = r->frames_at_end - r->frames_at_measure;
+        a->window_bytes = r->bytes_at_end - r->bytes_at_measure;
+    }
     a->frames_per_s = (double)a->window_frames / r->c->duration;
     a->connected_peak = r->connected_peak;
     a->pub = ps; a->sys = &r->sys; a->self = &r->self;
@@ -370,7 +375,7 @@ static int verdict(const bench_agg *a)
 {
     const pub_stats *ps = a->pub;
     uint64_t http_err = 0;
-    if (ps) for (int s = 0; s < 600; s++) if (s != 200) http_err += ps->by_status[s];
+    if (ps) for (int s = 0; s < 600; s++) if (!pub_status_ok(s)) http_err += ps->by_status[s];
     return a->missing == 0 && a->missing_tail == 0 && a->failed == 0 && a->closed == 0 && a->dup == 0
         && a->decode_err == 0 && http_err == 0 && (!ps || ps->unanswered == 0);
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "dbuf.h"
+#include "bench_peerwire.h"
 #include "log.h"
 #include "ws.h"
 
@@ -165,20 +166,47 @@ static ssize_t parse_handshake(vproc *p, const uint8_t *buf, size_t n)
     return (ssize_t)hl;
 }
 
+static void mark_open(viewer *v)
+{
+    v->state = VS_OPEN;
+    v->r.outcome = VO_OPEN;
+    v->p->open++;
+    hist_add(&v->p->conn, (uint64_t)(mono_us() - v->t_start_us));
+}
+
+/* --target redis: consumes complete RESP pushes (the SUBSCRIBE
+ * confirmation opens the viewer; each "message" carries one of our JSON
+ * frames). Returns bytes consumed or -1 if the viewer finished. */
+static ssize_t consume_resp(viewer *v, uint8_t *buf, size_t n, int64_t now)
+{
+    size_t off = 0;
+    while (off < n) {
+        pw_push m;
+        ssize_t r = pw_resp_push(buf + off, n - off, 64u << 20, &m);
+        if (r == -2) break;
+        if (r < 0) {             /* e.g. "-ERR max number of clients reached" */
+            viewer_finish(v, v->state == VS_OPEN ? VO_CLOSED : VO_FAILED, VF_HANDSHAKE);
+            return -1;
+        }
+        off += (size_t)r;
+        if (m.kind == PW_SUBSCRIBE && v->state == VS_HANDSHAKE) mark_open(v);
+        else if (m.kind == PW_MESSAGE && v->state == VS_OPEN) on_message(v, m.data, m.data_len, now);
+    }
+    return (ssize_t)off;
+}
+
 /* Consumes complete frames of buf[0..n); returns bytes consumed or -1 if
  * the viewer finished. */
 static ssize_t consume(viewer *v, uint8_t *buf, size_t n, int64_t now)
 {
     size_t off = 0;
+    if (v->p->cfg->target == TARGET_REDIS) return consume_resp(v, buf, n, now);
     if (v->state == VS_HANDSHAKE) {
         ssize_t hl = parse_handshake(v->p, buf, n);
         if (hl < 0) { viewer_finish(v, VO_FAILED, VF_HANDSHAKE); return -1; }
         if (hl == 0) return 0;
         off = (size_t)hl;
-        v->state = VS_OPEN;
-        v->r.outcome = VO_OPEN;
-        v->p->open++;
-        hist_add(&v->p->conn, (uint64_t)(mono_us() - v->t_start_us));
+        mark_open(v);
     }
     while (off < n) {
         ws_frame f; int cc = 0;
@@ -245,14 +273,27 @@ static int send_handshake(viewer *v)
     vproc *p = v->p;
     const bench_cfg *c = p->cfg;
     const hostport *e = &c->edges[(p->job->first + (size_t)(v - p->v)) % c->nedges];
-    char req[768], hist[32] = "";
+    char req[768], path[160], hist[32] = "";
+    if (c->target == TARGET_REDIS) {            /* SUBSCRIBE <room>; the confirmation opens it */
+        char chan[64];
+        dbuf b; dbuf_init(&b);
+        snprintf(chan, sizeof chan, "%s%u", p->job->room_prefix, v->r.room);
+        pw_resp_subscribe(&b, chan);
+        int ok = write(v->fd, b.data, b.len) == (ssize_t)b.len;
+        dbuf_free(&b);
+        return ok ? 0 : -1;
+    }
     if (c->history >= 0) snprintf(hist, sizeof hist, "&history=%d", c->history);
+    if (c->target == TARGET_NCHAN)
+        snprintf(path, sizeof path, "/sub/%s%u", p->job->room_prefix, v->r.room);
+    else
+        snprintf(path, sizeof path, "/v1/rooms/%s%u/ws?format=%s&compress=%s%s%s", p->job->room_prefix,
+                 v->r.room, c->format ? "pb" : "json", c->compress ? "zstd" : "none",
+                 c->format == 2 ? "&v=2" : "", hist);
     int n = snprintf(req, sizeof req,
-        "GET /v1/rooms/%s%u/ws?format=%s&compress=%s%s HTTP/1.1\r\nHost: %s:%d\r\n"
+        "GET %s HTTP/1.1\r\nHost: %s:%d\r\n"
         "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-        "Sec-WebSocket-Version: 13\r\n\r\n",
-        p->job->room_prefix, v->r.room, c->format ? "pb" : "json", c->compress ? "zstd" : "none",
-        hist, e->host, e->port, p->key);
+        "Sec-WebSocket-Version: 13\r\n\r\n", path, e->host, e->port, p->key);
     return write(v->fd, req, (size_t)n) == n ? 0 : -1;
 }
 
@@ -284,10 +325,14 @@ static void viewer_cb(evutil_socket_t fd, short what, void *arg)
 /* Binds fd to our source address with an explicit port from this process's
  * own range: the kernel's ephemeral-port search (__inet_hash_connect) costs
  * O(connections) per connect at tens of thousands of sockets, which made the
- * ramp itself CPU-bound. Ports in use (listeners, TIME_WAIT) are skipped. */
+ * ramp itself CPU-bound. Ports in use (listeners) are skipped; SO_REUSEADDR
+ * lets a port held only by TIME_WAIT connections of an earlier run be bound
+ * again (a clash of the whole 4-tuple shows at connect: next port). */
 static int bind_src(vproc *p, int fd)
 {
     uint32_t lo = p->job->port_lo, span = (uint32_t)p->job->port_hi - lo + 1;
+    int one = 1;   /* ports whose earlier connections sit in TIME_WAIT (back-to-back runs) stay usable */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     for (int tries = 0; tries < 256; tries++) {
         struct sockaddr_in s = p->src;
         s.sin_port = htons((uint16_t)(lo + p->port_next++ % span));
@@ -475,11 +520,23 @@ static void vproc_init(vproc *p, const viewer_job *job)
     p->port_next = (uint32_t)(now_us() % 65536);   /* TIME_WAIT of earlier runs: start elsewhere */
 }
 
+/* Closes a connection still open at the end of the run with a reset: an
+ * orderly close would leave 20,000 explicitly bound ports in TIME_WAIT for
+ * a minute, which the kernel's connect() port search then skips, so that
+ * back-to-back runs exhausted the ephemeral range of every process on the
+ * machine (EADDRNOTAVAIL). */
+static void close_reset(int fd)
+{
+    struct linger lg = { 1, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd);
+}
+
 static void vproc_free(vproc *p)
 {
     for (size_t i = 0; i < p->job->count; i++) {
         viewer *v = &p->v[i];
-        if (v->state != VS_DONE && v->state != VS_IDLE) { if (v->evset) event_del(&v->ev); if (v->fd >= 0) close(v->fd); }
+        if (v->state != VS_DONE && v->state != VS_IDLE) { if (v->evset) event_del(&v->ev); if (v->fd >= 0) close_reset(v->fd); }
         dbuf_free(&v->pend); dbuf_free(&v->frag);
     }
     free(p->v);

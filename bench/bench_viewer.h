@@ -1,7 +1,10 @@
 /* bench_viewer.h — one viewer process: many non-blocking WebSocket client
  * connections on one libevent loop, ramped at a set rate, bound to one
- * loopback source address. Each viewer decodes its frames cheaply
- * (bench_scan), feeds its completeness tracker and the latency histograms.
+ * loopback source address (--target nchan: /sub/<room>; --target redis: a
+ * RESP connection that SUBSCRIBEs to the room, open once confirmed, each
+ * pushed message one of our JSON frames). Each viewer decodes its frames
+ * cheaply (bench_scan), feeds its completeness tracker and the latency
+ * histograms.
  * Talks to the parent through two pipes: commands in (measure start,
  * stop), one stats record a second out; at the end it writes its whole
  * result to a file the parent merges. */
@@ -11,7 +14,7 @@
 #include <stdio.h>
 #include "bench_cfg.h"
 #include "bench_hist.h"
-#include "bench_scan.h"
+#include "frame_scan.h"
 #include "bench_track.h"
 
 #define VIEWER_SERIES_MAX 4000   /* seconds of latency-over-time */

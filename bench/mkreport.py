@@ -2,8 +2,10 @@
 """mkreport.py ROOT — renders docs/BENCHMARKS.md from the results that
 scripts/bench.sh left in docs/bench/ (danmaku-bench --json files, the raw
 baseline, the wire-size table, the exact commands) plus the hand-written
-analysis in docs/bench/analysis.md. The "## Dictionaries" section of the
-existing file is kept as it is."""
+analysis in docs/bench/analysis.md. The hand-written sections of the
+existing file ("Edge optimisation", "Peers", "Dictionaries") are kept as
+they are. `mkreport.py ROOT --peers` prints the peer comparison
+(docs/bench/PEERS-*.json of scripts/bench.sh's PEERS step) as Markdown."""
 import glob, json, os, platform, re, statistics, subprocess, sys, time
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
@@ -80,8 +82,9 @@ def complete_str(r):
 
 def run_table(rows):
     out = ["| run | viewers/rooms | format | offered ev/s | acked ev/s | deliveries/s | frames/s | ev/frame "
-           "| p50 ms | p99 ms | p99.9 ms | max ms | publish p99 ms | fan-out p99 ms | completeness | edge+bc+redis CPU % | bench CPU % | machine busy % (load) |",
-           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+           "| p50 ms | p99 ms | p99.9 ms | max ms | publish p99 ms | fan-out p99 ms | completeness | egress B/viewer/s | egress B/event "
+           "| edge+bc+redis CPU % | bench CPU % | machine busy % (load) |",
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for rid, r in rows:
         if not r:
             continue
@@ -91,10 +94,12 @@ def run_table(rows):
         acked = r["publish"]["acked_per_s"] if r.get("publish") else 0
         fan = (r.get("fanout_latency_ms") or {}).get("p99")
         pub = r["publish"]["latency_ms"]["p99"] if r.get("publish") else None
-        out.append("| %s | %s/%s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        eg = r.get("egress") or {}
+        out.append("| %s | %s/%s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             rid, f0(cfg["viewers"]), f0(cfg["rooms"]), cfg["format"], "+zstd" if cfg["compress"] == "zstd" else "",
             f0(cfg["rate"]), f0(acked), f0(d["events_per_s"]), f0(d["frames_per_s"]), f1(d["events_per_frame"]),
             f1(l["p50"]), f1(l["p99"]), f1(l["p999"]), f1(l["max"]), f1(pub), f1(fan), complete_str(r),
+            f0(eg.get("bytes_per_viewer_s")), f1(eg.get("bytes_per_event", d.get("wire_bytes_per_event"))),
             f0(srv.get("cpu_pct_mean")), f0(me.get("cpu_pct_mean")), busy(r)))
     return "\n".join(out)
 
@@ -239,53 +244,71 @@ def s5(A):
                    "≥ 0.85 × baseline", body, A.get("S5"))
 
 
+def wire_rows(text):
+    """{name: {batch: (bytes per comment, us per frame or None)}} from --wire-size output."""
+    rows = {}
+    for line in text.splitlines():
+        m = re.match(r"^(\S+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)(?:\s+([\d.]+|-))?$", line.strip())
+        if m:
+            us = m.group(5)
+            rows.setdefault(m.group(1), {})[int(m.group(2))] = (float(m.group(3)),
+                                                                 float(us) if us and us != "-" else None)
+    return rows
+
+
+def wire_goals(rows, level):
+    """Issue 15's goals on one --wire-size table, as a sentence."""
+    b = lambda n, k: rows[n][k][0]
+    if "pb2+zstd+dict" not in rows:
+        return ""
+    d, j = "pb2+zstd+dict", "json"
+    checks = [
+        ("pb2+zstd+dict ≤ 1/4 of json at 10", b(j, 10) / b(d, 10), 4.0),
+        ("≤ 1/5 at 50", b(j, 50) / b(d, 50), 5.0),
+        ("≥ 1.25× smaller than gzip at 10 (pb2+gzip; v1 pb+gzip %.2f×)" % (b("pb+gzip", 10) / b(d, 10)),
+         b("pb2+gzip", 10) / b(d, 10), 1.25),
+        ("≥ 1.15× at 50 (pb2+gzip; v1 pb+gzip %.2f×)" % (b("pb+gzip", 50) / b(d, 50)),
+         b("pb2+gzip", 50) / b(d, 50), 1.15),
+        ("json+zstd+dict ≤ 1/4 of json at 10", b(j, 10) / b("json+zstd+dict", 10), 4.0),
+    ]
+    return "At zstd level %d: " % level + "; ".join(
+        "%s: %.2f× %s" % (t, v, "met" if v >= goal else "**not met**") for t, v, goal in checks) + "."
+
+
 def s6(A):
     t = read("S6.txt")
     if not t:
         return ""
-    t19 = read("S6-l19.txt")
-    rows = {}
-    for line in t.splitlines():
-        m = re.match(r"^(\S+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$", line.strip())
-        if m:
-            rows.setdefault(m.group(1), {})[int(m.group(2))] = float(m.group(3))
-    out = ["| format | batch 1 | batch 10 | batch 50 | json / this at 10 |", "|---|---:|---:|---:|---:|"]
-    for name in ("json", "json+zstd", "json+zstd+dict", "json+gzip", "pb", "pb+zstd", "pb+zstd+dict", "pb+gzip"):
+    rows, rows6 = wire_rows(t), wire_rows(read("S6-l6.txt"))
+    out = ["| format | batch 1 | batch 10 | batch 50 | json / this at 10 | µs/frame at 10 | at 50 |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    names = [n + c for n in ("json", "pb", "pb2") for c in ("", "+zstd", "+zstd+dict", "+gzip")]
+    us = lambda r, k: "—" if r.get(k, (0, None))[1] is None else f1(r[k][1])
+    for name in names:
         if name in rows:
             r = rows[name]
-            out.append("| %s | %s | %s | %s | %.2f |" % (name, f1(r.get(1)), f1(r.get(10)), f1(r.get(50)),
-                                                        rows["json"][10] / r[10]))
-    body = "Bytes on the wire per delivered comment (WebSocket header + payload / events), held-out videos:\n\n" + "\n".join(out)
-    if "pb+zstd+dict" in rows:
-        d, j, g = rows["pb+zstd+dict"], rows["json"], rows.get("pb+gzip", {})
-        quarter = {k: d[k] <= j[k] / 4 for k in d}
-        body += ("\n\npb+zstd+dict ≤ 1/4 of json: batch 1 %s (%.2f×), batch 10 %s (%.2f×), batch 50 %s (%.2f×). "
-                 "Better than gzip of the same batch at 10: %s (%.1f vs %.1f bytes, pb+gzip; json+gzip %.1f).") % (
-            "yes" if quarter[1] else "no", j[1] / d[1], "yes" if quarter[10] else "no", j[10] / d[10],
-            "yes" if quarter[50] else "no", j[50] / d[50], "yes" if d[10] < min(g.get(10, 1e9), rows["json+gzip"][10]) else "no",
-            d[10], g.get(10, 0), rows["json+gzip"][10])
-    if t19:
-        r19 = {}
-        for line in t19.splitlines():
-            m = re.match(r"^(\S+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$", line.strip())
-            if m:
-                r19.setdefault(m.group(1), {})[int(m.group(2))] = float(m.group(3))
-        if "pb+zstd+dict" in r19 and "json+zstd+dict" in r19:
-            body += ("\n\nAt zstd level 19 (`bin/edge --zstd-level 19`; the edge compresses once per room tick, not per "
-                     "viewer): pb+zstd+dict %.1f / %.1f / %.1f bytes (%.2f× / %.2f× / %.2f× smaller than json), "
-                     "json+zstd+dict %.1f / %.1f / %.1f at batches 1 / 10 / 50.") % (
-                r19["pb+zstd+dict"][1], r19["pb+zstd+dict"][10], r19["pb+zstd+dict"][50],
-                rows["json"][1] / r19["pb+zstd+dict"][1], rows["json"][10] / r19["pb+zstd+dict"][10],
-                rows["json"][50] / r19["pb+zstd+dict"][50], r19["json+zstd+dict"][1], r19["json+zstd+dict"][10],
-                r19["json+zstd+dict"][50])
+            out.append("| %s | %s | %s | %s | %.2f | %s | %s |" % (
+                name, f1(r.get(1, (None,))[0]), f1(r.get(10, (None,))[0]), f1(r.get(50, (None,))[0]),
+                rows["json"][10][0] / r[10][0], us(r, 10), us(r, 50)))
+    body = ("Bytes on the wire per delivered comment (WebSocket header + payload / events) and the edge's CPU "
+            "to compress and frame one batch (fastest of 3), held-out videos, zstd level 3 (the edge's "
+            "default). pb2 = `format=pb&v=2` (docs/PROTOCOL.md §3.2):\n\n" + "\n".join(out))
+    body += "\n\n" + wire_goals(rows, 3)
+    if rows6:
+        body += "\n\n" + wire_goals(rows6, 6)
+        body += (" Level 6 (`bin/edge --zstd-level 6`) costs %s / %s µs per pb2 batch of 10 / 50 "
+                 "(level 3: %s / %s); the edge compresses once per room tick and variant, not per viewer.") % (
+            us(rows6["pb2+zstd+dict"], 10), us(rows6["pb2+zstd+dict"], 50),
+            us(rows["pb2+zstd+dict"], 10), us(rows["pb2+zstd+dict"], 50))
     return section("S6", "wire size on the real corpus",
-                   "pb+zstd+dict ≤ 1/4 of json; better than gzip of the same batch at 10", body, A.get("S6"))
+                   "pb+zstd+dict ≤ 1/4 of json at 10 and ≤ 1/5 at 50; ≥ 1.25× smaller than gzip at 10 and "
+                   "≥ 1.15× at 50; json+zstd+dict ≤ 1/4 of json at 10 (issue 15)", body, A.get("S6"))
 
 
 def main():
     old = open(MD).read() if os.path.exists(MD) else ""
     kept = []   # hand-written sections carried over verbatim
-    for title in ("Edge optimisation", "Sequencer optimisation", "Dictionaries"):
+    for title in ("Edge optimisation", "Sequencer optimisation", "Peers", "Dictionaries"):
         m = re.search(r"^## " + re.escape(title) + r".*?(?=^## |\Z)", old, re.S | re.M)
         if m:
             kept.append(m.group(0).rstrip() + "\n")
@@ -320,5 +343,68 @@ def main():
     open(MD, "w").write("\n".join(parts))
 
 
+PEER_NAMES = {"dm": "dm (pb+zstd, edge 2 workers)", "redis": "Redis pub/sub", "nchan": "nginx + Nchan (2 workers)"}
+PEER_SC = {"P1": "one room (S1-like)", "P2": "2,000 rooms x 10 viewers, uniform (S2-like)"}
+
+
+def peer_runs():
+    """{(sc, target): {rate: [result, ...]}} from docs/bench/PEERS-SC-T-RATE[-REP].json,
+    the search's own run first, then the repeats."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(B, "PEERS-*.json"))):
+        m = re.match(r"PEERS-(P\d)-(dm|redis|nchan)-(\d+)(?:-(\d))?\.json$", os.path.basename(path))
+        if not m:
+            continue
+        try:
+            r = json.load(open(path))
+        except ValueError:
+            continue
+        out.setdefault((m.group(1), m.group(2)), {}).setdefault(int(m.group(3)), []).append((int(m.group(4) or 1), r))
+    return {k: {rate: [r for _, r in sorted(rs, key=lambda x: x[0])] for rate, rs in v.items()} for k, v in out.items()}
+
+
+def passed(r):
+    return bool(r["ok"]) and r["delivery"]["latency_ms"]["p99"] < 1000
+
+
+def peers():
+    runs = peer_runs()
+    rows, best = [], {}
+    for sc in ("P1", "P2"):
+        for t in ("dm", "redis", "nchan"):
+            byrate = runs.get((sc, t), {})
+            ok = [rate for rate, rs in byrate.items() if passed(rs[0])]
+            tried = ", ".join("%d%s" % (rate, "✓" if passed(byrate[rate][0]) else "✗") for rate in sorted(byrate))
+            if not ok:
+                rows.append("| %s | %s | none | — | — | — | — | %s |" % (sc, PEER_NAMES[t], tried or "not run"))
+                continue
+            rate = max(ok)
+            rs = byrate[rate]
+            med = lambda f: statistics.median(f(r) for r in rs)
+            dps = med(lambda r: r["delivery"]["events_per_s"])
+            best[(sc, t)] = (rate, dps)
+            rows.append("| %s | %s | %s | %s | %s | %d/%d | %s / %s / %s | %s |" % (
+                sc, PEER_NAMES[t] + (" (%s viewers)" % f0(rs[0]["config"]["viewers"]) if rs[0]["config"]["viewers"] != 20000 else ""),
+                f0(rate), f0(dps), f1(med(lambda r: r["delivery"]["latency_ms"]["p99"])),
+                sum(passed(r) for r in rs), len(rs), f0(med(lambda r: r["servers"]["cpu_pct_mean"])),
+                f0(med(lambda r: r["bench_self"]["cpu_pct_mean"])) if "bench_self" in rs[0] else "—",
+                f0(med(lambda r: r["machine_busy"]["cpu_pct_mean"])) if "machine_busy" in rs[0] else "—", tried))
+    out = ["| scenario | target | highest passing ev/s | deliveries/s (median) | p99 ms (median) | runs passing at that rate | CPU % server / bench / machine | rates tried (✓ pass, ✗ fail) |",
+           "|---|---|---:|---:|---:|---:|---:|---|"] + rows
+    out.append("")
+    for sc in ("P1", "P2"):
+        if (sc, "dm") not in best:
+            continue
+        for t in ("redis", "nchan"):
+            if (sc, t) in best:
+                out.append("- %s: dm / %s = %.2f× the passing rate, %.2f× the deliveries/s" % (
+                    PEER_SC[sc], PEER_NAMES[t], best[(sc, "dm")][0] / best[(sc, t)][0],
+                    best[(sc, "dm")][1] / max(best[(sc, t)][1], 1)))
+    print("\n".join(out))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[2] == "--peers":
+        peers()
+    else:
+        main()

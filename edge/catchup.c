@@ -140,6 +140,7 @@ void catchup_continue(room *r, viewer *v)
                          (size_t)w->conf->max_batch, q)) {
         free(q);
         v->catchup_stalled = 1;
+        r->w->retry_pending = 1;
         return;
     }
     v->catchup_stalled = 0;
@@ -150,6 +151,7 @@ void catchup_on_reply(room *r, viewer *v, int ok, const xentry *e, size_t n)
 {
     if (!ok) {
         v->catchup_stalled = 1;
+        r->w->retry_pending = 1;
         return;
     }
     size_t i, j;

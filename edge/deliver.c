@@ -58,7 +58,28 @@ void deliver_own(room *r, viewer *v, evt *const *evs, size_t n, int degraded)
 typedef struct shared {
     rbuf *full[BATCH_NVARIANTS], *deg[BATCH_NVARIANTS], *rst[BATCH_NVARIANTS];
     unsigned ngaps[BATCH_NVARIANTS];
+    int comments_only;           /* the batch has nothing a degraded viewer gets */
 } shared;
+
+/* Sends v its owed "slow" gap (the comments skipped while it was degraded
+ * and backlogged), if any: one gap frame for all of them. */
+static void push_owed_gap(room *r, viewer *v)
+{
+    if (!v->gap_to)
+        return;
+    rbuf *f = batch_gap_frame(&r->w->batch, v->fmt, v->zstd, r->name, v->gap_from, v->gap_to, "slow");
+    v->gap_from = v->gap_to = 0;
+    r->w->st.gaps_sent++;
+    r->w->st.own_encodes++;
+    viewer_push(v, f);
+    rbuf_unref(f);
+}
+
+void deliver_on_drained(viewer *v)
+{
+    if (v->room && v->gap_to)
+        push_owed_gap(v->room, v);
+}
 
 static void deliver_one(room *r, viewer *v, shared *sh, evt *const *evs, size_t n)
 {
@@ -68,6 +89,18 @@ static void deliver_one(room *r, viewer *v, shared *sh, evt *const *evs, size_t 
     int s = viewer_check_slow(v);
     if (s < 0)
         return;
+    /* A degraded viewer is backlogged: a batch of comments only adds to its
+     * owed gap instead of a frame per tick; the gap goes out before its next
+     * frame or when its output drains (deliver_on_drained). */
+    int owe = s == VS_DEGRADED && sh->comments_only && !r->reset_reason && v->next_seq == a;
+    if (owe) {
+        if (!v->gap_to)
+            v->gap_from = a;
+        v->gap_to = b;
+        v->next_seq = b + 1;
+        return;
+    }
+    push_owed_gap(r, v);
     if (r->reset_reason) {
         if (!sh->rst[var])
             sh->rst[var] = batch_reset_frame(c, v->fmt, v->zstd, r->name, r->epoch, a, r->reset_reason);
@@ -101,6 +134,9 @@ static void flush_range(room *r, uint64_t a, uint64_t b)
     evt **evs = evring_slice(&r->ring, a, b, &n);
     shared sh;
     memset(&sh, 0, sizeof sh);
+    sh.comments_only = 1;
+    for (size_t i = 0; i < n && sh.comments_only; i++)
+        sh.comments_only = evs[i]->kind == EVT_COMMENT;
     for (viewer *v = r->vhead, *nx; v; v = nx) {
         nx = v->rnext;
         if (v->mode == VM_LIVE && v->next_seq <= b)

@@ -2,7 +2,10 @@
  * it delivered are cut into batches of at most --max-batch, each encoded
  * once per variant in use (full, or degraded for slow viewers) and attached
  * to every live viewer by reference, after a room-wide reset frame when one
- * is pending. Also the one-viewer frames (catch-up, partial batches). */
+ * is pending. A degraded (backlogged) viewer gets no frame for a batch of
+ * comments only: the skipped seqs add up to ONE gap frame it gets before its
+ * next frame or when its output drains. Also the one-viewer frames
+ * (catch-up, partial batches). */
 #ifndef DM_DELIVER_H
 #define DM_DELIVER_H
 #include <stddef.h>
@@ -20,6 +23,9 @@ void deliver_arm(struct room *r);
 void deliver_flush_now(struct room *r);
 /* The wheel's due-callback for r. */
 void deliver_on_due(struct room *r);
+/* v's output just drained (the worker's viewer hook): sends the gap it is
+ * owed for comments skipped while it was degraded, if any. */
+void deliver_on_drained(struct viewer *v);
 /* Pushes v a frame of evs[0..n) encoded for v alone (degraded: comments as
  * gap frames), preceded by v's pending reset. evs are borrowed. */
 void deliver_own(struct room *r, struct viewer *v, evt *const *evs, size_t n, int degraded);

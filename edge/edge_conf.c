@@ -8,6 +8,9 @@
 #ifndef DM_SHARE_DIR
 #define DM_SHARE_DIR "proto/zdict"
 #endif
+#ifndef DM_WEB_DIR
+#define DM_WEB_DIR "web/dist"
+#endif
 
 static const char *const level_names[] = { "debug", "info", "warn", "error", NULL };
 
@@ -22,17 +25,19 @@ static const opt_def edge_table[] = {
     { .name = "redis", .type = OPT_HOSTPORT, F(redis), .def = "127.0.0.1:6379",
       .arg = "HOST:PORT", .help = "redis-server the rooms are read from" },
     INT("workers", workers, "1", 1, 64, "worker processes sharing the port (SO_REUSEPORT)"),
-    INT("tick-ms", tick_ms, "50", 1, 10000, "per-room batching window in ms (the shortest, for small rooms)"),
-    INT("tick-max-ms", tick_max_ms, "500", 1, 60000, "longest adaptive room tick (= --tick-ms: fixed tick)"),
+    INT("tick-ms", tick_ms, "50", 1, 10000, "shortest room tick in ms (the tick while the worker's writes suffice)"),
+    INT("tick-max-ms", tick_max_ms, "500", 1, 60000, "longest tick the worker stretches to when writes run short (= --tick-ms: fixed tick)"),
     INT("flush-grid-ms", flush_grid_ms, "5", 1, 1000, "room ticks end on this grid so one wake-up flushes every due room"),
-    INT("write-budget", write_budget, "70", 1, 100, "percent of a core a worker plans to spend writing frames"),
+    INT("write-budget", write_budget, "70", 1, 100, "percent of a core a worker plans to spend, at its measured all-in cost per frame"),
     INT("max-viewers-per-worker", max_viewers, "19000", 1, 1000000, "viewers per worker; beyond: 503"),
     INT("idle-timeout-s", idle_timeout_s, "60", 1, 86400, "close a viewer silent this long (4408)"),
     INT("ping-interval-s", ping_interval_s, "20", 1, 86400, "server ping interval"),
     SIZE("max-msg", max_msg, "4096", 125, 16777216, "max client message size (larger: 1009)"),
-    INT("zstd-level", zstd_level, "3", 1, 19, "zstd compression level"),
+    INT("zstd-level", zstd_level, "3", 1, 19, "zstd compression level (6: smaller frames for ~3x the CPU per batch, docs/BENCHMARKS.md S6)"),
     { .name = "zstd-dict-dir", .type = OPT_STR, F(zstd_dict_dir), .def = "", .arg = "DIR",
-      .help = "dir with danmaku-json.zdict / danmaku-pb.zdict (empty: the build's proto/zdict)" },
+      .help = "dir with danmaku-{json,pb,pb2}.zdict, previous ones in DIR/previous/ (empty: the build's proto/zdict)" },
+    { .name = "web-dir", .type = OPT_STR, F(web_dir), .def = "", .arg = "DIR",
+      .help = "viewer page served at / and /rooms/{room} (`make web`; empty: the build's web/dist; none: no page)" },
     INT("history-default", history_default, "20", 0, 100000, "events sent on join without ?history"),
     INT("history-max", history_max, "100", 0, 100000, "cap for ?history=N"),
     INT("ring-events", ring_events, "32", 0, 100000, "delivered events kept in memory per room for joiners and resumes (older: XRANGE)"),
@@ -74,6 +79,8 @@ static void finish(edge_conf *c)
 {
     if (!c->zstd_dict_dir[0])
         snprintf(c->zstd_dict_dir, sizeof c->zstd_dict_dir, "%s", DM_SHARE_DIR);
+    if (!c->web_dir[0])
+        snprintf(c->web_dir, sizeof c->web_dir, "%s", DM_WEB_DIR);
     dm_hostport_str(&c->listen, c->listen_text, sizeof c->listen_text);
     dm_hostport_str(&c->redis, c->redis_text, sizeof c->redis_text);
     if (c->tick_max_ms < c->tick_ms)

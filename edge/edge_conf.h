@@ -10,6 +10,7 @@ typedef struct edge_conf {
     dm_hostport listen;      /* WebSocket address */
     dm_hostport redis;
     char zstd_dict_dir[1024];  /* "" in the table: the built-in DM_SHARE_DIR */
+    char web_dir[1024];      /* viewer page files; "" in the table: DM_WEB_DIR; "none": no page */
     int log_level;           /* LOG_* */
     char auth_secret_file[1024];  /* "": viewers need no token */
     char auth_keys_file[1024];    /* key file with kids (common/keyfile.h); "": none */

@@ -39,7 +39,7 @@ static void on_sub_subscribed(void *w, const char *room, size_t rlen) { intake_o
 static void on_sub_unsubscribed(void *w, const char *room, size_t rlen) { intake_on_unsubscribed(w, room, rlen); }
 static void on_sub_up(void *w) { intake_on_sub_up(w); }
 static void on_sub_down(void *w) { intake_on_sub_down(w); }
-static void on_cmd_up(void *w) { intake_retry(w); }
+static void on_cmd_up(void *w) { intake_on_cmd_up(w); }
 static void on_sub_meta(void *w, void *tag, int ok, const char *epoch, size_t elen, uint64_t seq)
 {
     intake_on_meta(tag, ok, epoch, elen, seq);
@@ -65,6 +65,7 @@ static void on_room_due(flush_node *n, void *w) { deliver_on_due(room_of_due(n))
 
 static void on_viewer_join(viewer *v, const char *name) { intake_join(v->w, name, v); }
 static void on_viewer_leave(viewer *v) { room_leave(v); }
+static void on_viewer_drained(viewer *v) { deliver_on_drained(v); }
 
 /* ---- worker callbacks -------------------------------------------------------- */
 
@@ -125,7 +126,7 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
     LOGI("stats", "worker %d: viewers=%zu conns=%zu rooms=%zu frames=%llu bytes=%llu events_in=%llu "
          "encodes=%llu own_encodes=%llu room_flushes=%llu flush_passes=%llu "
          "slow_degraded=%llu slow_recovered=%llu slow_closed=%llu gaps=%llu resets=%llu repairs=%llu "
-         "catchups=%llu rejected=%llu bad_frames=%llu write_us=%.2f max_tick_ms=%u redis=%s",
+         "catchups=%llu rejected=%llu bad_frames=%llu write_us=%.2f frame_budget=%.0f active_rooms=%zu tick_ms=%u redis=%s",
          w->index, w->nws, w->nconns, w->rooms.n, (unsigned long long)s->frames,
          (unsigned long long)s->bytes, (unsigned long long)s->events_in,
          (unsigned long long)s->encodes, (unsigned long long)s->own_encodes,
@@ -134,7 +135,7 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
          (unsigned long long)s->slow_closed, (unsigned long long)s->gaps_sent,
          (unsigned long long)s->resets, (unsigned long long)s->repairs,
          (unsigned long long)s->catchups, (unsigned long long)s->rejected,
-         (unsigned long long)s->closed_bad, w->write_cost_us, w->max_tick_ms,
+         (unsigned long long)s->closed_bad, w->write_cost_us, w->frame_budget, w->nactive, w->tick_ms ? w->tick_ms : (unsigned)w->conf->tick_ms,
          wctx_healthy(w) ? "up" : "down");
 }
 
@@ -217,6 +218,7 @@ static void worker_free(worker *w)
             event_free(evs[i]);
     flush_free(&w->wheel);
     batch_ctx_free(&w->batch);
+    static_free(&w->web);
     if (w->base)
         event_base_free(w->base);
     free(w);
@@ -235,6 +237,7 @@ int worker_main(const edge_conf *conf, const struct rcred *cred, int index, int 
     edge_mx_bind(index);
     w->vh.join = on_viewer_join;
     w->vh.leave = on_viewer_leave;
+    w->vh.drained = on_viewer_drained;
     wctx_now(w);
     w->base = event_base_new();
     if (!w->base || batch_ctx_init(&w->batch, conf->zstd_dict_dir, (int)conf->zstd_level)) {
@@ -245,6 +248,8 @@ int worker_main(const edge_conf *conf, const struct rcred *cred, int index, int 
         close(listen_fd);
         return 1;
     }
+    if (strcmp(conf->web_dir, "none") && static_load(&w->web, conf->web_dir) < 0)
+        LOGW("edge", "worker %d: no viewer page: %s: %s (make web)", index, conf->web_dir, strerror(errno));
     room_table_init(w);
     if (flush_init(&w->wheel, w->base, conf->flush_grid_ms, wheel_clock, on_room_due, w)) {
         LOGE("edge", "worker %d: init failed", index);

@@ -8,10 +8,19 @@
 #include "deliver.h"
 #include "log.h"
 #include "room.h"
+#include "tick.h"
 #include "viewer.h"
 #include "wctx.h"
 
 /* ---- subscription -------------------------------------------------------- */
+
+/* Something of r needs intake_retry (a meta read / repair, or a stalled
+ * catch-up): the sweep then visits the rooms, otherwise it skips them. */
+static void need_repair(room *r)
+{
+    r->need_repair = 1;
+    r->w->retry_pending = 1;
+}
 
 static void subscribe(room *r)
 {
@@ -29,7 +38,7 @@ static void read_meta(room *r)
     req *q = room_req_new(r, REQ_META, NULL);
     if (w->redis->meta(w->redis_ctx, r->name, r->nlen, q)) {
         free(q);
-        r->need_repair = 1;   /* retried by intake_retry */
+        need_repair(r);
         return;
     }
     r->meta_req = q;
@@ -158,7 +167,7 @@ static void accept_evt(room *r, evt *e)
     assert(e->seq == r->known + 1);
     evring_push(&r->ring, e);
     r->known = e->seq;
-    r->recent_events++;
+    tick_note_events(r, 1);
 }
 
 /* Moves stashed events that now follow `known` into the ring (duplicates
@@ -207,7 +216,7 @@ static void repair(room *r)
     req *q = room_req_new(r, REQ_REPAIR, NULL);
     if (w->redis->xrange(w->redis_ctx, r->name, r->nlen, r->known + 1, 0, INTAKE_REPAIR_COUNT, q)) {
         free(q);
-        r->need_repair = 1;
+        need_repair(r);
         return;
     }
     r->need_repair = 0;
@@ -294,7 +303,7 @@ void intake_on_meta(req *q, int ok, const char *epoch, size_t elen, uint64_t seq
         return;
     r->meta_req = NULL;
     if (!ok) {
-        r->need_repair = 1;
+        need_repair(r);
         return;
     }
     if (!r->ready) {
@@ -363,7 +372,7 @@ void intake_on_xrange(req *q, int ok, const xentry *e, size_t n)
             return;
         r->repair_req = NULL;
         if (!ok || gen != r->epoch_gen) {
-            r->need_repair = 1;
+            need_repair(r);
             return;
         }
         on_repair(r, e, n);
@@ -384,8 +393,11 @@ void intake_on_xrange(req *q, int ok, const xentry *e, size_t n)
 static void retry_one(room *r, void *arg)
 {
     (void)arg;
-    if (r->state == R_UNSUBSCRIBING || (r->state == R_SUBSCRIBING && r->ready))
+    if (r->state == R_UNSUBSCRIBING || (r->state == R_SUBSCRIBING && r->ready)) {
+        if (r->need_repair || r->nviewers)
+            r->w->retry_pending = 1;   /* in transition: look again next time */
         return;
+    }
     if (r->need_repair) {
         r->need_repair = 0;
         read_meta(r);   /* its reply re-checks the epoch and repairs */
@@ -394,9 +406,16 @@ static void retry_one(room *r, void *arg)
         catchup_retry(r);
 }
 
+void intake_on_cmd_up(worker *w)
+{
+    w->retry_pending = 1;
+    intake_retry(w);
+}
+
 void intake_retry(worker *w)
 {
-    if (!w->redis->cmd_up(w->redis_ctx))
+    if (!w->retry_pending || !w->redis->cmd_up(w->redis_ctx))
         return;
+    w->retry_pending = 0;   /* set again by whatever stays stalled */
     room_each(w, retry_one, NULL);
 }

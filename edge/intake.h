@@ -46,7 +46,10 @@ void intake_on_meta(struct req *q, int ok, const char *epoch, size_t elen, uint6
 void intake_on_xrange(struct req *q, int ok, const xentry *e, size_t n);
 
 /* Retries stalled meta reads, repairs and catch-ups (once a second from the
- * sweep, and when the command link comes back). */
+ * sweep). Visits the rooms only when something stalled since the last
+ * visit (w->retry_pending), so idle rooms cost nothing here. */
 void intake_retry(struct worker *w);
+/* The command link is (back) up: retries whatever waits. */
+void intake_on_cmd_up(struct worker *w);
 
 #endif

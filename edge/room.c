@@ -61,7 +61,6 @@ room *room_new(worker *w, const char *name)
     snprintf(r->name, sizeof r->name, "%s", name);
     r->nlen = strlen(r->name);
     assert(!room_find(w, r->name, r->nlen));
-    r->tick_ms = 0;   /* chosen by tick_for() on first use */
     room **b = bucket(w, r->name, r->nlen);
     r->hnext = *b;
     *b = r;
@@ -90,6 +89,7 @@ void room_destroy(room *r)
     if (r->repair_req)
         r->repair_req->room = NULL;
     flush_cancel(&w->wheel, &r->due);
+    room_clear_active(r);
     evring_free(&r->ring);
     room_stash_clear(r);
     free(r->stash);
@@ -127,6 +127,7 @@ void room_add_viewer(room *r, viewer *v)
     r->nviewers++;
     r->nvar[viewer_variant(v)]++;
     v->mode = VM_WAIT;
+    v->gap_from = v->gap_to = 0;
 }
 
 void room_leave(viewer *v)
@@ -153,6 +154,31 @@ void room_leave(viewer *v)
         r->w->reap_rooms = 1;
         wctx_schedule_reap(r->w);
     }
+}
+
+void room_set_active(room *r)
+{
+    if (r->aprev)
+        return;
+    worker *w = r->w;
+    r->anext = w->active;
+    if (w->active)
+        w->active->aprev = &r->anext;
+    r->aprev = &w->active;
+    w->active = r;
+    w->nactive++;
+}
+
+void room_clear_active(room *r)
+{
+    if (!r->aprev)
+        return;
+    *r->aprev = r->anext;
+    if (r->anext)
+        r->anext->aprev = r->aprev;
+    r->anext = NULL;
+    r->aprev = NULL;
+    r->w->nactive--;
 }
 
 req *room_req_new(room *r, int type, viewer *v)

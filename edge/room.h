@@ -61,8 +61,9 @@ typedef struct room {
     size_t nvar[BATCH_NVARIANTS];
     flush_node due;              /* on the worker's flush wheel (deliver.c) */
     int tick_armed;
-    uint32_t tick_ms;            /* this room's batching window (tick.c) */
     uint32_t recent_events;      /* events since the last tick_adapt */
+    double rate;                 /* events/s, smoothed once a second (tick.c) */
+    struct room *anext, **aprev; /* worker's active list: rooms with events lately */
     uint64_t last_flush_ms;      /* monotonic start of the last flush */
     hist_cache hcache[BATCH_NVARIANTS];
 } room;
@@ -88,6 +89,12 @@ void room_add_viewer(room *r, struct viewer *v);
  * A room left empty is handed to the reaper (wctx_schedule_reap), which
  * unsubscribes it if it stays empty. */
 void room_leave(struct viewer *v);
+
+/* Puts r on the worker's active list (rooms that had events lately; the
+ * only rooms tick_adapt looks at) if it is not there yet. */
+void room_set_active(room *r);
+/* Takes r off the active list (no-op if it is not on it). */
+void room_clear_active(room *r);
 
 /* A new req tag of `type` for room r (REQ_META / REQ_REPAIR: q->room = r)
  * or viewer v of r (REQ_CATCHUP: q->v = v), stamped with r's epoch_gen.

@@ -1,12 +1,15 @@
-/* tick.c — adaptive per-room tick: measured write cost -> frames/ms the
- * worker can afford -> water-filled between active rooms. */
+/* tick.c — the worker's room tick: all-in cost per frame -> frames/s the
+ * worker can afford -> the shortest common tick whose load fits. */
 #include "tick.h"
+#include <sys/resource.h>
 #include <time.h>
 #include "room.h"
 #include "wctx.h"
 
-#define COST_INIT_US 4.0
-#define COST_MIN_US 0.5
+#define COST_INIT_US 6.0     /* until measured: a bare write on a quiet box */
+#define MIN_FRAMES 100       /* fewer frames per sample: too few to measure */
+#define MIN_SAMPLE_US 200000
+#define RATE_IDLE 0.05       /* events/s below which an empty room is idle */
 
 uint64_t tick_now_us(void)
 {
@@ -15,76 +18,110 @@ uint64_t tick_now_us(void)
     return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static double cost_us(const worker *w)
+static uint64_t cpu_now_us(void)
 {
-    return w->write_cost_us > COST_MIN_US ? w->write_cost_us : COST_INIT_US;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000
+           + (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 void tick_note_flush(worker *w, uint64_t frames, uint64_t us)
 {
-    if (frames < 64)        /* too small to measure */
-        return;
-    double c = (double)us / (double)frames;
-    w->write_cost_us = w->write_cost_us > 0 ? 0.8 * w->write_cost_us + 0.2 * c : c;
+    (void)frames;   /* counted in w->st.frames */
+    w->tick_flush_us += us;
 }
 
-/* Frames per ms this worker may spend on room writes. */
-static double capacity(const worker *w)
+void tick_note_events(room *r, unsigned n)
 {
-    return (double)w->conf->write_budget / 100.0 * 1000.0 / cost_us(w);
+    r->recent_events += n;
+    room_set_active(r);
 }
 
-static uint32_t clamp_tick(const worker *w, double t)
+static double cost_us(const worker *w)
+{
+    return w->write_cost_us > 0 ? w->write_cost_us : COST_INIT_US;
+}
+
+static void update_rates(worker *w, uint64_t dt_us)
+{
+    for (room *r = w->active, *nx; r; r = nx) {
+        nx = r->anext;
+        double inst = (double)r->recent_events * 1e6 / (double)dt_us;
+        r->rate = r->rate > 0 ? 0.5 * r->rate + 0.5 * inst : inst;
+        r->recent_events = 0;
+        if (r->rate < RATE_IDLE && !r->tick_armed) {
+            r->rate = 0;
+            room_clear_active(r);
+        }
+    }
+}
+
+void tick_sample(worker *w, uint64_t now_us, uint64_t cpu_us)
+{
+    if (!w->tick_t_us || now_us < w->tick_t_us) {
+        w->tick_t_us = now_us;
+        w->tick_cpu_us = cpu_us;
+        w->tick_frames = w->st.frames;
+        w->tick_flush_us = 0;
+    }
+    uint64_t dt = now_us - w->tick_t_us;
+    if (dt < MIN_SAMPLE_US)
+        return;
+    uint64_t frames = w->st.frames - w->tick_frames;
+    if (frames >= MIN_FRAMES) {
+        uint64_t cpu = cpu_us - w->tick_cpu_us, busy = cpu > w->tick_flush_us ? cpu : w->tick_flush_us;
+        double c = (double)busy / (double)frames;
+        w->write_cost_us = w->write_cost_us > 0 ? 0.5 * w->write_cost_us + 0.5 * c : c;
+    }
+    w->frame_budget = (double)w->conf->write_budget / 100.0 * 1e6 / cost_us(w);
+    update_rates(w, dt);
+    w->tick_t_us = now_us;
+    w->tick_cpu_us = cpu_us;
+    w->tick_frames = w->st.frames;
+    w->tick_flush_us = 0;
+}
+
+double tick_load(const worker *w, double t_ms)
+{
+    double per_room_max = 1000.0 / t_ms, load = 0;
+    for (const room *r = w->active; r; r = r->anext)
+        load += (double)r->nviewers * (r->rate < per_room_max ? r->rate : per_room_max);
+    return load;
+}
+
+uint32_t tick_choose(worker *w)
 {
     double lo = (double)w->conf->tick_ms, hi = (double)w->conf->tick_max_ms;
-    return (uint32_t)(t < lo ? lo : t > hi ? hi : t);
+    double budget = w->frame_budget;
+    uint32_t t;
+    if (budget <= 0 || hi <= lo || tick_load(w, lo) <= budget) {
+        t = (uint32_t)lo;
+    } else if (tick_load(w, hi) > budget) {
+        t = (uint32_t)hi;
+    } else {
+        /* load(T) falls as T grows: bisect to 1 ms */
+        while (hi - lo > 1.0) {
+            double mid = (lo + hi) / 2;
+            if (tick_load(w, mid) > budget)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        t = (uint32_t)(hi + 0.999);
+    }
+    w->tick_ms = t;
+    return t;
 }
 
-uint32_t tick_for(room *r)
+uint32_t tick_for(const room *r)
 {
-    worker *w = r->w;
-    if (r->tick_ms)
-        return r->tick_ms;
-    size_t active = w->active_rooms ? w->active_rooms : 1;
-    return clamp_tick(w, (double)r->nviewers * (double)active / capacity(w));
+    const worker *w = r->w;
+    return w->tick_ms ? w->tick_ms : (uint32_t)w->conf->tick_ms;
 }
-
-static int is_active(const room *r) { return r->recent_events || r->tick_armed; }
 
 void tick_adapt(worker *w)
 {
-    const double lo = (double)w->conf->tick_ms;
-    double cap = capacity(w), small_load = 0;
-    size_t active = 0, big = 0;
-    for (size_t i = 0; i < w->rooms.nbuckets; i++)
-        for (room *r = w->rooms.buckets[i]; r; r = r->hnext)
-            active += is_active(r);
-    double share = cap / (double)(active ? active : 1);
-    /* water-filling: rooms content with the floor tick take what they need,
-     * the big rooms share the rest */
-    for (size_t i = 0; i < w->rooms.nbuckets; i++)
-        for (room *r = w->rooms.buckets[i]; r; r = r->hnext) {
-            if (!is_active(r))
-                continue;
-            double need = (double)r->nviewers / lo;
-            if (need <= share)
-                small_load += need;
-            else
-                big++;
-        }
-    double big_share = big ? (cap - small_load) / (double)big : share;
-    if (big_share < share)
-        big_share = share;
-    uint32_t max_tick = 0;
-    for (size_t i = 0; i < w->rooms.nbuckets; i++)
-        for (room *r = w->rooms.buckets[i]; r; r = r->hnext) {
-            double need = (double)r->nviewers / lo;
-            r->tick_ms = need <= share ? clamp_tick(w, lo)
-                                       : clamp_tick(w, (double)r->nviewers / big_share);
-            r->recent_events = 0;
-            if (r->tick_ms > max_tick)
-                max_tick = r->tick_ms;
-        }
-    w->active_rooms = active;
-    w->max_tick_ms = max_tick;
+    tick_sample(w, tick_now_us(), cpu_now_us());
+    tick_choose(w);
 }

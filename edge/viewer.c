@@ -188,6 +188,8 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
     set_slow(v, 0);
     if (v->state == V_CLOSING)
         start_linger(v);
+    else if (v->state == V_WS && v->w->vh.drained)
+        v->w->vh.drained(v);
 }
 
 int viewer_slow_grade(const edge_conf *c, size_t pend, uint64_t age_ms, int slow)
@@ -280,6 +282,15 @@ static void reply(viewer *v, int status, const char *type, const void *body, siz
     finish_http(v);
 }
 
+/* A page file (static.h): revalidated on every load, never sniffed. */
+static void reply_static(viewer *v, const static_file *f)
+{
+    char h[160];
+    worker_header(v, h, sizeof h, "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n");
+    http_write_response(v->out, 200, f->type, h, f->data, f->len, 0);
+    finish_http(v);
+}
+
 static int valid_room(const char *s, size_t n)
 {
     if (n < 1 || n > 64)
@@ -294,16 +305,14 @@ static int valid_room(const char *s, size_t n)
 
 static void serve_dict(viewer *v, const http_request *rq)
 {
-    char f[8];
-    ssize_t n = http_query_param(rq->query, rq->query_len, "format", f, sizeof f);
-    int fmt = n < 0 || !strcmp(f, "json") ? BATCH_JSON : !strcmp(f, "pb") ? BATCH_PB : -1;
-    if (fmt < 0) {
-        reply_error(v, 400, "bad_param", "format must be json or pb", NULL);
+    int bad;
+    rbuf *d = batch_query_dict(&v->w->batch, rq->query, rq->query_len, &bad);
+    if (bad) {
+        reply_error(v, 400, "bad_param", "format=json|pb, v=1|2 or id=ID (decimal)", NULL);
         return;
     }
-    rbuf *d = v->w->batch.dict_bytes[fmt];
     if (!d) {
-        reply_error(v, 404, "no_dictionary", "no zstd dictionary for this format", NULL);
+        reply_error(v, 404, "no_dictionary", "no such zstd dictionary", NULL);
         return;
     }
     reply(v, 200, "application/octet-stream", d->data, d->len);
@@ -315,14 +324,12 @@ static int parse_params(viewer *v, const http_request *rq)
     char b[64];
     const char *q = rq->query;
     size_t ql = rq->query_len;
-    ssize_t n = http_query_param(q, ql, "format", b, sizeof b);
-    if (n == -2 || (n >= 0 && strcmp(b, "json") && strcmp(b, "pb")))
+    int fmt, zstd;
+    if (batch_query_variant(&v->w->batch, q, ql, &fmt, &zstd) < 0)
         goto bad;
-    v->fmt = n >= 0 && !strcmp(b, "pb") ? BATCH_PB : BATCH_JSON;
-    n = http_query_param(q, ql, "compress", b, sizeof b);
-    if (n == -2 || (n >= 0 && strcmp(b, "none") && strcmp(b, "zstd")))
-        goto bad;
-    v->zstd = n >= 0 && !strcmp(b, "zstd");
+    v->fmt = (uint8_t)fmt;
+    v->zstd = (uint8_t)zstd;
+    ssize_t n;
     v->history = (uint32_t)v->w->conf->history_default;
     n = http_query_param(q, ql, "history", b, sizeof b);
     if (n == -2)
@@ -351,8 +358,8 @@ static int parse_params(viewer *v, const http_request *rq)
     }
     return 0;
 bad:
-    reply_error(v, 400, "bad_param", "bad query parameter (format=json|pb, compress=none|zstd, "
-                "history=N, since=S&epoch=E)", NULL);
+    reply_error(v, 400, "bad_param", "bad query parameter (format=json|pb, v=1|2, compress=none|zstd, "
+                "zdict=ID, history=N, since=S&epoch=E)", NULL);
     return -1;
 }
 
@@ -417,6 +424,7 @@ static void handle_request(viewer *v, const http_request *rq)
     const size_t pl = sizeof prefix - 1, sl = sizeof suffix - 1;
     const char *p = rq->path;
     size_t n = rq->path_len;
+    const static_file *sf;
     if (rq->method_len != 3 || memcmp(rq->method, "GET", 3)) {
         reply_error(v, 405, "method_not_allowed", "only GET is served here", "Allow: GET\r\n");
     } else if (n == 8 && !memcmp(p, "/healthz", 8)) {
@@ -441,6 +449,8 @@ static void handle_request(viewer *v, const http_request *rq)
         serve_dict(v, rq);
     } else if (n > pl + sl && !memcmp(p, prefix, pl) && !memcmp(p + n - sl, suffix, sl)) {
         upgrade(v, rq, p + pl, n - pl - sl);
+    } else if ((sf = static_route(&v->w->web, p, n))) {
+        reply_static(v, sf);
     } else {
         reply_error(v, 404, "not_found", "unknown path", NULL);
     }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <event2/event_struct.h>
+#include "batch.h"
 #include "dbuf.h"
 #include "rbuf.h"
 #include "ws.h"
@@ -57,6 +58,7 @@ typedef struct viewer {
     struct req *req;                 /* in-flight catch-up read */
     int catchup_stalled;             /* retry the catch-up read later */
     uint64_t next_seq;               /* next seq this viewer must get */
+    uint64_t gap_from, gap_to;       /* owed "slow" gap not sent yet (deliver.c; 0: none) */
     uint64_t start_seq;              /* where its history / resume began */
     uint64_t since;
     uint32_t history;
@@ -89,6 +91,6 @@ void viewer_reap(struct worker *w);
 /* SIGTERM: closes every viewer with 1001 and frees all connections. */
 void viewer_shutdown_all(struct worker *w);
 /* The variant index of v's frames (BATCH_VARIANT(fmt, zstd)). */
-static inline int viewer_variant(const viewer *v) { return v->fmt * 2 + v->zstd; }
+static inline int viewer_variant(const viewer *v) { return BATCH_VARIANT(v->fmt, v->zstd); }
 
 #endif

@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "edge_conf.h"
 #include "flush.h"
+#include "static.h"
 #include "sub.h"
 
 struct event_base;
@@ -40,6 +41,7 @@ typedef struct room_table {
 typedef struct viewer_hooks {
     void (*join)(struct viewer *v, const char *name);
     void (*leave)(struct viewer *v);
+    void (*drained)(struct viewer *v);   /* a room viewer's output became empty (may be NULL) */
 } viewer_hooks;
 
 typedef struct worker {
@@ -55,16 +57,21 @@ typedef struct worker {
     viewer_hooks vh;
     room_table rooms;
     batch_ctx batch;
+    static_dir web;              /* viewer page files (static.h) */
     struct viewer *viewers;      /* every connection of this worker */
     size_t nconns, nws;          /* connections; upgraded WebSocket viewers */
     struct viewer *reap;         /* dead viewers, freed outside callbacks */
     int reap_rooms;              /* some room may have become empty */
+    int retry_pending;           /* some room / catch-up waits for intake_retry */
     int stopping;
     uint64_t now_ms;             /* refreshed per callback that needs it */
     flush_wheel wheel;           /* rooms with pending events (flush.c) */
-    double write_cost_us;        /* EWMA cost of one frame write (tick.c) */
-    size_t active_rooms;         /* rooms with events in the last second */
-    uint32_t max_tick_ms;        /* largest room tick in use */
+    struct room *active;         /* rooms with events lately (room.c list, tick.c) */
+    size_t nactive;
+    double write_cost_us;        /* EWMA all-in CPU cost of one frame (tick.c) */
+    double frame_budget;         /* frames/s the worker plans to write (tick.c) */
+    uint32_t tick_ms;            /* the worker's room tick (tick.c) */
+    uint64_t tick_t_us, tick_cpu_us, tick_frames, tick_flush_us;  /* tick.c's last sample */
     edge_stats st;
     uint8_t scratch[65536];      /* read buffer shared by all viewers */
 } worker;

@@ -18,13 +18,13 @@ PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN          := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FCFLAGS      := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(SAN) -fsanitize=fuzzer-no-link \
-                -Wall -Wextra -Wno-unused-parameter -I common -I $(FB)/gen $(PKG_CFLAGS) \
+                -Wall -Wextra -Wno-unused-parameter -I common -I client -I $(FB)/gen $(PKG_CFLAGS) \
                 -DDM_SHARE_DIR='"$(CURDIR)/proto/zdict"'
 FLDFLAGS     := $(SAN) -fsanitize=fuzzer
 
 NAMES   := ws_frame http pb kw contact jwt bc_decode
 BINS    := $(patsubst %,$(FB)/fuzz_%,$(NAMES))
-LIB_SRC := $(wildcard common/*.c) broadcaster/kw.c broadcaster/kw_build.c broadcaster/contact.c \
+LIB_SRC := $(wildcard common/*.c) $(wildcard client/*.c) broadcaster/kw.c broadcaster/kw_build.c broadcaster/contact.c \
            broadcaster/bc_decode.c
 LIB_OBJ := $(patsubst %.c,$(FB)/%.o,$(LIB_SRC)) $(FB)/gen/danmaku.pb-c.o
 

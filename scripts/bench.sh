@@ -4,17 +4,20 @@
 # bin/edge restarted per scenario with enough workers), runs the standard
 # scenarios S1..S6 of issue 4 with bin/danmaku-bench, keeps every JSON result
 # and plot in docs/bench/, and rewrites docs/BENCHMARKS.md from them (the
-# "Dictionaries" section is kept). Only processes started here are signalled,
-# by pid. Knobs: BENCH_ONLY="S1 S4" (subset), BENCH_QUICK=1 (short runs, to
-# try the script), BENCH_PERF=1 (perf profile of the edge in S1 and S5),
-# DM_CORPUS=FILE.
+# hand-written sections are kept). PEERS (issue 10): ours vs Redis pub/sub vs
+# nginx+Nchan in the same run, each at the highest rate passing p99 < 1 s and
+# complete (a short rate search), written to docs/bench/PEERS.md; run alone
+# (BENCH_ONLY=PEERS) it leaves docs/BENCHMARKS.md alone. Only processes
+# started here are signalled, by pid. Knobs: BENCH_ONLY="S1 S4" (subset),
+# BENCH_QUICK=1 (short runs, to try the script), BENCH_PERF=1 (perf profile
+# of the edge in S1 and S5), DM_CORPUS=FILE.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BIN="$ROOT/bin"
 OUT="$ROOT/docs/bench"
 CORPUS=${DM_CORPUS:-$ROOT/../shared/data/danmaku/bilibili_video_danmaku.jsonl}
-ONLY=${BENCH_ONLY:-"S1 S2 S3 S4 S5 S6"}
+ONLY=${BENCH_ONLY:-"S1 S2 S3 S4 S5 S6 PEERS"}
 QUICK=${BENCH_QUICK:-0}
 TMP=$(mktemp -d /tmp/dm-bench-XXXXXX)
 CMDS=/dev/null
@@ -61,7 +64,13 @@ trap 'exit 130' INT TERM
 [ -f "$CORPUS" ] || { log "corpus $CORPUS not found (set DM_CORPUS)"; exit 2; }
 mkdir -p "$OUT"
 rm -f "$OUT/commands.txt"
-for s in $ONLY; do rm -f "$OUT/$s".* "$OUT/$s"-*; done   # results of the scenarios re-run now
+for s in $ONLY; do   # results of the scenarios re-run now (PEERS: of its BENCH_PEER_SC only)
+  if [ "$s" = PEERS ] && [ -n "${BENCH_PEER_SC:-}" ]; then
+    for sc in $BENCH_PEER_SC; do rm -f "$OUT/PEERS-$sc"-*; done
+    continue
+  fi
+  rm -f "$OUT/$s".* "$OUT/$s"-*
+done
 # begin SID: later commands are recorded in docs/bench/SID.cmds
 begin() { CMDS="$OUT/$1.cmds"; : > "$CMDS"; log "== $1"; }
 
@@ -187,13 +196,81 @@ fi
 # ---- S6: wire size ----------------------------------------------------------
 if want S6; then
   begin S6
-  echo "bin/danmaku-bench --wire-size --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
-  "$BIN/danmaku-bench" --wire-size --corpus "$CORPUS" > "$OUT/S6.txt" 2>/dev/null
+  echo "bin/danmaku-bench --wire-size --heldout --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
+  "$BIN/danmaku-bench" --wire-size --heldout --corpus "$CORPUS" > "$OUT/S6.txt" 2>/dev/null
   cat "$OUT/S6.txt" >&2
-  echo "bin/danmaku-bench --wire-size --zstd-level 19 --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
-  "$BIN/danmaku-bench" --wire-size --zstd-level 19 --corpus "$CORPUS" > "$OUT/S6-l19.txt" 2>/dev/null
+  echo "bin/danmaku-bench --wire-size --heldout --zstd-level 6 --corpus ../shared/data/danmaku/bilibili_video_danmaku.jsonl" >> "$CMDS"
+  "$BIN/danmaku-bench" --wire-size --heldout --zstd-level 6 --corpus "$CORPUS" > "$OUT/S6-l6.txt" 2>/dev/null
+fi
+
+# ---- PEERS: ours vs Redis pub/sub vs Nchan (issue 10) ----------------------
+# One run of the search: exit 0 (complete, no errors) and p99 < 1 s.
+peer_pass() {  # json
+  /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["ok"] and r["delivery"]["latency_ms"]["p99"] < 1000 else 1)' "$1" 2>/dev/null
+}
+
+# peer_run ID TARGET RATE VIEWERS ROOMS: one <= 15 s run of the target.
+peer_run() {
+  local id=$1 t=$2 rate=$3 v=$4 rooms=$5
+  local common=(--viewers "$v" --rooms "$rooms" --rate "$rate" --mix comments:0.98,gifts:0.02
+                --ramp 5000 --warmup 2 --duration "$(dur 5 3)" --drain 2)
+  if [ "$t" = dm ]; then
+    start_edge 2
+    run_bench "$id" "${common[@]}" --format pb --compress zstd
+    stop_edge
+  else
+    echo "bin/danmaku-bench --target $t --peer-start --label $id ${common[*]} --json docs/bench/$id.json" >> "$CMDS"
+    log "$id: danmaku-bench --target $t --peer-start ${common[*]}"
+    PATH="$PATH:/usr/sbin" timeout -k 10 120 "$BIN/danmaku-bench" --target "$t" --peer-start --corpus "$CORPUS" \
+      --quiet --label "$id" --json "$OUT/$id.json" "${common[@]}" > "$OUT/$id.txt" 2>&1
+    tail -4 "$OUT/$id.txt" >&2
+  fi
+  peer_pass "$OUT/$id.json"
+}
+
+# peer_search SC TARGET START VIEWERS ROOMS: doubles from START while runs
+# pass (halves while they fail), then one bisection step; at most 5 runs.
+# The best passing rate is re-run twice (the machine is shared: medians of
+# 3 are reported). Leaves docs/bench/PEERS-SC-TARGET-RATE[-rep].json.
+peer_search() {
+  local sc=$1 t=$2 r=$3 v=$4 rooms=$5 pass="" fail="" step
+  for step in $(seq 1 "$(dur 5 2)"); do
+    if peer_run "PEERS-$sc-$t-$r" "$t" "$r" "$v" "$rooms"; then pass=$r; else fail=$r; fi
+    if [ -n "$pass" ] && [ -n "$fail" ]; then
+      [ $((fail * 100)) -le $((pass * 135)) ] && break
+      r=$(( (pass + fail) / 2 ))
+    elif [ -n "$pass" ]; then r=$((r * 2))
+    else r=$((r / 2)); [ "$r" -lt 1 ] && break
+    fi
+    [ -f "$OUT/PEERS-$sc-$t-$r.json" ] && break
+  done
+  [ -n "$pass" ] || return 0
+  [ "$QUICK" = 1 ] && return 0
+  for step in 2 3; do peer_run "PEERS-$sc-$t-$pass-$step" "$t" "$pass" "$v" "$rooms" || true; done
+}
+
+if want PEERS; then
+  begin PEERS
+  # redis-server is one process: it can hold (open-file hard limit - 32)
+  # clients; the bench asks for viewers + publishers + 64.
+  PV=${BENCH_PEER_VIEWERS:-20000}     # a smaller figure only to try the script
+  NOFILE=$(ulimit -Hn)
+  RV=$PV; [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((PV + 200)) ] && RV=$(( (NOFILE - 100) / 10 * 10 ))
+  PSC=${BENCH_PEER_SC:-"P1 P2"}      # P1: one room, P2: rooms of 10 viewers
+  for t in dm redis nchan; do
+    v=$PV; [ "$t" = redis ] && v=$RV
+    case $t in dm) start=100;; *) start=10;; esac
+    case " $PSC " in *" P1 "*) peer_search P1 "$t" "$start" "$v" 1;; esac
+  done
+  for t in dm redis nchan; do
+    v=$PV; [ "$t" = redis ] && v=$RV
+    case " $PSC " in *" P2 "*) peer_search P2 "$t" 1000 "$v" $((v / 10));; esac
+  done
+  /usr/bin/python3 "$ROOT/bench/mkreport.py" "$ROOT" --peers > "$OUT/PEERS.md" || { log "peers report failed"; exit 1; }
+  cat "$OUT/PEERS.md" >&2
 fi
 
 stop_edge
+if [ "$ONLY" = PEERS ]; then log "wrote docs/bench/PEERS.md (docs/BENCHMARKS.md left as it is)"; exit 0; fi
 /usr/bin/python3 "$ROOT/bench/mkreport.py" "$ROOT" || { log "report failed"; exit 1; }
 log "wrote docs/BENCHMARKS.md"

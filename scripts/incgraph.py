@@ -4,19 +4,22 @@ scripts/check_includes.py (cycles) and scripts/modmap.py (docs module map).
 A module is foo.c + foo.h in one directory, named by its path without the
 extension ("edge/room"). Module A depends on B when A's .c or .h includes B's
 .h. Includes resolve like the Makefile's -I flags: the including file's own
-directory, then common/; generated headers (build/*/gen: *.pb-c.h, *_lua.h)
+directory, then common/, then (for client-side code: client/, bench/, tools/)
+client/; generated headers (build/*/gen: *.pb-c.h, *_lua.h)
 and system headers are leaves, outside the graph. Python 3 stdlib only."""
 import os, re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SRC_DIRS = ("common", "broadcaster", "edge", "bench", "tools")
+SRC_DIRS = ("common", "client", "broadcaster", "edge", "bench", "tools")
+CLIENT_SIDE = ("client", "bench", "tools")   # built with -I client
 # Each binary (or library) and the source directories linked into it.
 BINARIES = {
     "libdm": ("common",),
     "broadcaster": ("broadcaster", "common"),
     "edge": ("edge", "common"),
-    "bench": ("bench", "common"),
-    "tools": ("tools", "broadcaster", "edge", "bench", "common"),
+    "libdmclient": ("client", "common"),
+    "bench": ("bench", "client", "common"),
+    "tools": ("tools", "broadcaster", "edge", "bench", "client", "common"),
 }
 GENERATED = re.compile(r"(\.pb-c\.h|_lua\.h)$")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -48,7 +51,10 @@ def resolve(inc, src, root=ROOT):
     generated or unknown header (a leaf)."""
     if GENERATED.search(inc):
         return None
-    for base in (os.path.dirname(src), "common"):
+    dirs = (os.path.dirname(src), "common")
+    if src.split("/", 1)[0] in CLIENT_SIDE:
+        dirs += ("client",)
+    for base in dirs:
         p = os.path.normpath(os.path.join(base, inc))
         if os.path.isfile(os.path.join(root, p)):
             return p

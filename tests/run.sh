@@ -93,6 +93,19 @@ for t in tests/integration/test_*.py; do
   want "$(basename "$t")" || continue
   run_one "integration/$(basename "$t")" 900 "$PY" "$t"
 done
+# Browser client (web/): `make web` (npm ci + bundle), then node:test against a real stack
+# from $DM_BIN; node's TAP lines "ok N - name" are rewritten to the "ok - name" counted here.
+if want web; then
+  if ! command -v node >/dev/null; then
+    echo "   not ok - web: node not installed (scripts/deps.sh)"; fail=$((fail + 1)); failed_names+=("web")
+  elif make -s --no-print-directory web >"$LOGDIR/web-build.log" 2>&1; then
+    run_one "web/node-test" 600 bash -c 'set -o pipefail; cd web &&
+      node --test --test-concurrency=1 --test-reporter=tap test/ | sed -E "s/^(not )?ok [0-9]+ - /\1ok - /"'
+  else
+    echo "   not ok - web build"; tail -30 "$LOGDIR/web-build.log" | sed 's/^/   | /'
+    fail=$((fail + 1)); failed_names+=("web-build")
+  fi
+fi
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
 echo "logs: $LOGDIR"
 echo "$pass passed, $fail failed"

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <openssl/rand.h>
+#include <zstd.h>
 #include "dbuf.h"
 #include "frame_dec.h"
 #include "http.h"
@@ -73,7 +74,7 @@ static void usage(void)
 {
     fputs("usage: danmaku-watch [--format json|pb] [--compress none|zstd] [--history N]\n"
           "         [--since S --epoch E] [--count N] [--timeout SEC] [--raw] [--check]\n"
-          "         ws://HOST:PORT/v1/rooms/ROOM/ws[?query]\n"
+          "         ws://HOST:PORT/v1/rooms/ROOM/ws[?query]   (e.g. ?format=pb&v=2&zdict=ID)\n"
           "Prints 'seq kind user_id: text' per event, '# reset ...' / '# gap ...' lines;\n"
           "--raw prints each frame as one JSON line. Exit: 0 ok, 1 error, 2 timeout before\n"
           "--count events, 3 --check found non-consecutive seqs, 4 closed with a code != 1000.\n",
@@ -153,6 +154,8 @@ static void pick_mode(watch *w)
     size_t ql = strlen(qm + 1);
     if (http_query_param(qm + 1, ql, "format", v, sizeof v) >= 0 && !strcmp(v, "pb"))
         w->fmt = DM_FMT_PB;
+    if (w->fmt == DM_FMT_PB && http_query_param(qm + 1, ql, "v", v, sizeof v) >= 0 && !strcmp(v, "2"))
+        w->fmt = DM_FMT_PB2;
     if (http_query_param(qm + 1, ql, "compress", v, sizeof v) >= 0 && !strcmp(v, "zstd"))
         w->zstd = 1;
 }
@@ -271,14 +274,19 @@ static int head_value(const char *h, size_t hl, const char *name, char *out, siz
     return -1;
 }
 
-/* GET /v1/zstd-dict?format=...: loads it into the decoder; 404 = none. */
-static void fetch_dict(watch *w)
+/* GET /v1/zstd-dict?format=... (id 0: the current one of our format) or
+ * ?id=ID: loads it into the decoder; 404 = none. */
+static void fetch_dict(watch *w, unsigned id)
 {
     int fd = dial(&w->o);
     dbuf b;
     dbuf_init(&b);
-    dbuf_printf(&b, "GET /v1/zstd-dict?format=%s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n",
-                w->fmt == DM_FMT_PB ? "pb" : "json", w->o.host, w->o.port);
+    if (id)
+        dbuf_printf(&b, "GET /v1/zstd-dict?id=%u", id);
+    else
+        dbuf_printf(&b, "GET /v1/zstd-dict?format=%s", w->fmt == DM_FMT_JSON ? "json"
+                    : w->fmt == DM_FMT_PB ? "pb" : "pb&v=2");
+    dbuf_printf(&b, " HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n", w->o.host, w->o.port);
     send_all(fd, b.data, b.len);
     dbuf_reset(&b);
     size_t hl = read_head(w, fd, &b);
@@ -551,6 +559,11 @@ static void on_message(watch *w, const ws_msg *m)
         int z = m->opcode == WS_OP_BINARY && (w->fmt == DM_FMT_JSON || w->zstd);
         char err[256];
         Danmaku__Frame *f = frame_dec_decode(&w->dec, w->fmt, z, m->data, m->len, err, sizeof err);
+        unsigned id = z && !f ? ZSTD_getDictID_fromFrame(m->data, m->len) : 0;
+        if (id && !zdec_has(&w->dec.z, id)) {   /* a dictionary rolled out: fetch it by ID */
+            fetch_dict(w, id);
+            f = frame_dec_decode(&w->dec, w->fmt, z, m->data, m->len, err, sizeof err);
+        }
         if (!f)
             die(EXIT_ERR, "cannot decode a %zu-byte message: %s", m->len, err);
         on_frame(w, f);
@@ -626,7 +639,7 @@ int main(int argc, char **argv)
     ws_reader_init(&w.rd, WS_ROLE_CLIENT, 64u << 20);
     dbuf_init(&w.in);
     if (w.zstd)
-        fetch_dict(&w);
+        fetch_dict(&w, 0);
     w.fd = dial(&w.o);
     handshake(&w);
     run(&w);

@@ -400,7 +400,8 @@ class RawWS:
         self.s.sendall(hdr + payload)
 
     def read_frame(self):
-        """-> (opcode, payload) or None on EOF."""
+        """-> (opcode, payload) or None on EOF; the frame's exact bytes
+        (header included) stay in self.last_raw."""
         def need(n):
             while len(self.buf) < n:
                 d = self.s.recv(65536)
@@ -420,6 +421,7 @@ class RawWS:
             n, off = struct.unpack("!Q", self.buf[2:10])[0], 10
         if not need(off + n):
             return None
+        self.last_raw = self.buf[:off + n]
         p = self.buf[off:off + n]
         self.buf = self.buf[off + n:]
         return b0 & 0x0F, p

@@ -63,6 +63,10 @@ def test_bench_small_run_complete(st):
     assert c["received_distinct"] == 40 * sum(seqs), (c["received_distinct"], seqs)
     d = r["delivery"]
     assert d["received"] == 40 * sum(seqs) and d["decode_errors"] == 0
+    eg = r["egress"]                   # bytes each viewer received per second, per delivered event
+    assert abs(eg["bytes_per_event"] - d["bytes"] / d["received"]) < 0.01 and 30 < eg["bytes_per_event"] < 2000, (eg, d)
+    assert 0 < eg["window_bytes"] <= d["bytes"], eg
+    assert abs(eg["bytes_per_viewer_s"] - eg["window_bytes"] / 200 / 10) < 0.01, eg
     assert d["latency_ms"]["count"] > 0 and 0 < d["latency_ms"]["p50"] <= d["latency_ms"]["p99"] <= d["latency_ms"]["max"]
     assert d["by_kind"]["gift"]["received"] > 0 and d["by_kind"]["like"]["received"] > 0
     assert r["servers"]["cpu_pct_max"] >= 0 and r["servers"]["rss_max_bytes"] > 0

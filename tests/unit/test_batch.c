@@ -12,7 +12,8 @@
 #include <zdict.h>
 #include <zstd.h>
 #include "../../edge/batch.h"
-#include "../../edge/evt.h"
+#include "evt.h"
+#include "wire.h"
 #include "danmaku.pb-c.h"
 #include "frame_dec.h"
 #include "t.h"
@@ -170,7 +171,11 @@ static int check_roundtrip(int fmt, int zstd, int with_dict)
                      && b->from_seq == 101 + start && b->to_seq == 101 + start + n - 1 && b->n_events == n;
                 for (size_t i = 0; ok && i < n; i++) {
                     Danmaku__Event *want = danmaku__event__unpack(NULL, raw_len[start + i], raw[start + i]);
+                    char *cmid = want->client_msg_id;
+                    if (fmt == BATCH_PB2)      /* v2 does not carry client_msg_id */
+                        want->client_msg_id = NULL;
                     ok = same_event(b->events[i], want);
+                    want->client_msg_id = cmid;
                     if (!ok)
                         fprintf(stderr, "  event %zu differs (fmt %d zstd %d dict %d)\n", start + i, fmt, zstd, with_dict);
                     danmaku__event__free_unpacked(want, NULL);
@@ -188,14 +193,14 @@ static int check_roundtrip(int fmt, int zstd, int with_dict)
 
 static void test_roundtrip_plain(void)
 {
-    for (int fmt = 0; fmt < 2; fmt++)
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++)
         for (int z = 0; z < 2; z++)
             T_ASSERT(check_roundtrip(fmt, z, 0));
 }
 
 static void test_roundtrip_dictionary(void)
 {
-    for (int fmt = 0; fmt < 2; fmt++)
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++)
         T_ASSERT(check_roundtrip(fmt, 1, 1));
 }
 
@@ -203,7 +208,7 @@ static void test_pb_concatenation_unpacks(void)
 {
     dbuf b;
     dbuf_init(&b);
-    batch_payload(&b, BATCH_PB, "r1", "e", evs, N);
+    wire_batch_payload(&b, BATCH_PB, "r1", "e", evs, N);
     Danmaku__Frame *f = danmaku__frame__unpack(NULL, b.len, (uint8_t *)b.data);
     T_ASSERT(f && f->msg_case == DANMAKU__FRAME__MSG_BATCH);
     T_EQ_INT(f->batch->n_events, N);
@@ -226,7 +231,7 @@ static void test_json_is_escaped_and_valid(void)
 {
     dbuf b;
     dbuf_init(&b);
-    batch_payload(&b, BATCH_JSON, "r1", "ep", evs, N);
+    wire_batch_payload(&b, BATCH_JSON, "r1", "ep", evs, N);
     T_ASSERT(!strstr(b.data, "</script>"));
     T_ASSERT(!memchr(b.data, '\n', b.len) && !memchr(b.data, 0x01, b.len) && !memchr(b.data, 0x7f, b.len));
     T_ASSERT(!strstr(b.data, "\xe2\x80\xa8"));
@@ -260,7 +265,7 @@ static void test_reset_and_gap_frames(void)
     T_ASSERT(batch_ctx_init(&c, NULL, 3) == 0);
     frame_dec d;
     frame_dec_init(&d);
-    for (int fmt = 0; fmt < 2; fmt++)
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++)
         for (int z = 0; z < 2; z++) {
             rbuf *r = batch_reset_frame(&c, fmt, z, "rm", "abcd", 77, "trimmed");
             size_t n;
@@ -335,6 +340,135 @@ static void test_degraded_frames(void)
     batch_ctx_free(&c);
 }
 
+/* v2: seqs and times are delta-coded (a batch with holes and a clock going
+ * back decodes to the very seqs and ts_ms), default body fields and
+ * client_msg_id are not sent, and the payload is smaller than v1's. */
+static void test_v2_deltas_and_size(void)
+{
+    evt *pick[5] = { evs[3], evs[4], evs[9], evs[10], evs[40] };
+    int64_t ts[5] = { 1700000000000LL, 1699999999990LL, 1700000000500LL, 1700000000500LL, 1700000360000LL };
+    for (int i = 0; i < 5; i++)
+        pick[i]->ts_ms = ts[i];
+    dbuf v1, v2;
+    dbuf_init(&v1); dbuf_init(&v2);
+    wire_batch_payload(&v1, BATCH_PB, "r1", "9f2c0011aabbccdd", evs, N);
+    wire_batch_payload(&v2, BATCH_PB2, "r1", "9f2c0011aabbccdd", evs, N);
+    T_ASSERT(v2.len * 10 < v1.len * 9);
+    dbuf_reset(&v2);
+    wire_batch_payload(&v2, BATCH_PB2, "r1", "9f2c0011aabbccdd", pick, 5);
+    frame_dec d;
+    frame_dec_init(&d);
+    char err[200];
+    Danmaku__Frame *f = frame_dec_decode(&d, DM_FMT_PB2, 0, (uint8_t *)v2.data, v2.len, err, sizeof err);
+    T_ASSERT(f && f->msg_case == DANMAKU__FRAME__MSG_BATCH && f->batch->n_events == 5);
+    T_EQ_U64(f->batch->from_seq, pick[0]->seq);
+    T_EQ_U64(f->batch->to_seq, pick[4]->seq);
+    for (int i = 0; i < 5; i++) {
+        T_EQ_U64(f->batch->events[i]->seq, pick[i]->seq);
+        T_EQ_INT(f->batch->events[i]->ts_ms, ts[i]);
+        T_ASSERT(f->batch->events[i]->client_msg_id == NULL);
+    }
+    frame_dec_release(f);
+    /* a plain comment: no seq, ts_ms, color/mode/size defaults on the wire */
+    Danmaku__Event ev = DANMAKU__EVENT__INIT;
+    Danmaku__Comment c = DANMAKU__COMMENT__INIT;
+    ev.user_id = "u";
+    ev.nick = "n";
+    ev.client_msg_id = "cm";
+    ev.body_case = DANMAKU__EVENT__BODY_COMMENT;
+    ev.comment = &c;
+    c.text = "hi";
+    c.has_color = c.has_mode = c.has_size = 1;
+    c.color = 16777215;
+    c.size = 25;
+    dbuf one;
+    dbuf_init(&one);
+    evt_render_compact(&one, &ev);
+    static const uint8_t want[] = { 0x1a, 1, 'u', 0x22, 1, 'n', 0x52, 4, 0x0a, 2, 'h', 'i' };
+    T_EQ_INT(one.len, sizeof want);
+    T_EQ_MEM(one.data, want, sizeof want);
+    for (int i = 0; i < 5; i++)
+        pick[i]->ts_ms = 1700000000000LL + (i == 0 ? 3 : i == 1 ? 4 : i == 2 ? 9 : i == 3 ? 10 : 40);
+    dbuf_free(&one); dbuf_free(&v1); dbuf_free(&v2);
+    frame_dec_free(&d);
+}
+
+/* Dictionary rollover: with the new dictionaries in dict_dir and the old ones
+ * in dict_dir/previous, a viewer that names the old ID gets frames under the
+ * old dictionary (which a client holding only that one decodes), everyone
+ * else the new one; both files are served by ID. */
+static int write_dict(const char *dir, int fmt, int n, int stride, size_t dict_size);
+
+static void test_previous_dictionary(void)
+{
+    char dir2[64], prev[128], path[256], old[256];
+    snprintf(dir2, sizeof dir2, "/tmp/dm-test-batch2-XXXXXX");
+    T_ASSERT(mkdtemp(dir2) != NULL);
+    snprintf(prev, sizeof prev, "%s/previous", dir2);
+    T_ASSERT(mkdir(prev, 0755) == 0);
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++) {       /* old = the trained test dicts */
+        snprintf(old, sizeof old, "%s/%s", dict_dir, wire_dict_name(fmt));
+        snprintf(path, sizeof path, "%s/%s", prev, wire_dict_name(fmt));
+        T_ASSERT(link(old, path) == 0);
+        T_ASSERT(write_dict(dir2, fmt, 300, 11, 3000) == 0);   /* new: other samples, other ID */
+    }
+    batch_ctx c;
+    T_ASSERT(batch_ctx_init(&c, dir2, 3) == 0);
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++) {
+        unsigned now = c.dict_id[fmt], was = c.enc.dict_id[fmt][1];
+        T_ASSERT(now && was && now != was);
+        T_EQ_INT(batch_zstd_for(&c, fmt, was), 2);
+        T_EQ_INT(batch_zstd_for(&c, fmt, now), 1);
+        T_EQ_INT(batch_zstd_for(&c, fmt, 12345), 1);
+        T_EQ_INT(batch_zstd_for(&c, fmt, 0), 1);
+        T_ASSERT(batch_dict_by_id(&c, was) == c.dict_slot[fmt][1] && batch_dict_by_id(&c, now) == c.dict_bytes[fmt]);
+        frame_dec d;                                  /* a client that cached the old one only */
+        frame_dec_init(&d);
+        rbuf *od = batch_dict_by_id(&c, was);
+        T_EQ_INT(frame_dec_set_dict(&d, fmt, od->data, od->len), 0);
+        for (int z = 1; z <= 2; z++) {
+            rbuf *r = batch_frame(&c, fmt, z, "room_1", "9f2c0011aabbccdd", evs, 10);
+            size_t plen;
+            const uint8_t *p = unframe(r, WS_OP_BINARY, &plen);
+            T_ASSERT(p && ZSTD_getDictID_fromFrame(p, plen) == (z == 2 ? was : now));
+            char err[200];
+            Danmaku__Frame *fr = frame_dec_decode(&d, fmt, 1, p, plen, err, sizeof err);
+            T_ASSERT(z == 2 ? fr && fr->batch->n_events == 10 : fr == NULL);
+            frame_dec_release(fr);
+            rbuf_unref(r);
+        }
+        frame_dec_free(&d);
+        snprintf(path, sizeof path, "%s/%s", prev, wire_dict_name(fmt));
+        unlink(path);
+        snprintf(path, sizeof path, "%s/%s", dir2, wire_dict_name(fmt));
+        unlink(path);
+    }
+    T_ASSERT(batch_dict_by_id(&c, 0) == NULL && batch_dict_by_id(&c, 12345) == NULL);
+    /* the query forms the edge reads */
+    char q[128];
+    int fmt, z, bad;
+    unsigned was = c.enc.dict_id[BATCH_PB2][1];
+    snprintf(q, sizeof q, "format=pb&v=2&compress=zstd&zdict=%u", was);
+    T_ASSERT(batch_query_variant(&c, q, strlen(q), &fmt, &z) == 0 && fmt == BATCH_PB2 && z == 2);
+    T_ASSERT(batch_query_variant(&c, "", 0, &fmt, &z) == 0 && fmt == BATCH_JSON && z == 0);
+    T_ASSERT(batch_query_variant(&c, "format=pb&compress=zstd&zdict=7", 31, &fmt, &z) == 0
+             && fmt == BATCH_PB && z == 1);
+    T_ASSERT(batch_query_variant(&c, "format=json&v=2", 15, &fmt, &z) == 0 && fmt == BATCH_JSON);
+    static const char *const badq[] = { "format=xml", "v=3", "compress=gzip", "zdict=x", "zdict=-1",
+                                        "zdict=99999999999", "zdict=", NULL };
+    for (int i = 0; badq[i]; i++)
+        T_ASSERT(batch_query_variant(&c, badq[i], strlen(badq[i]), &fmt, &z) == -1);
+    snprintf(q, sizeof q, "id=%u", was);
+    T_ASSERT(batch_query_dict(&c, q, strlen(q), &bad) == c.dict_slot[BATCH_PB2][1] && !bad);
+    T_ASSERT(batch_query_dict(&c, "format=pb&v=2", 13, &bad) == c.dict_bytes[BATCH_PB2] && !bad);
+    T_ASSERT(batch_query_dict(&c, "", 0, &bad) == c.dict_bytes[BATCH_JSON] && !bad);
+    T_ASSERT(batch_query_dict(&c, "id=12345", 8, &bad) == NULL && !bad);
+    T_ASSERT(batch_query_dict(&c, "format=gif", 10, &bad) == NULL && bad);
+    batch_ctx_free(&c);
+    rmdir(prev);
+    rmdir(dir2);
+}
+
 static void test_undecodable_bytes(void)
 {
     static const uint8_t junk[] = {0xff, 0xff, 0xff};
@@ -345,41 +479,49 @@ static void test_undecodable_bytes(void)
     evt_unref(e);
 }
 
+/* Trains a dict_size-byte dictionary for fmt from n batch payloads (batch k
+ * starts at event k * stride % (N - 8)) into dir/<name>. 0 / -1. */
+static int write_dict(const char *dir, int fmt, int n, int stride, size_t dict_size)
+{
+    dbuf all;
+    dbuf_init(&all);
+    size_t *sizes = calloc((size_t)n, sizeof *sizes);
+    for (int s = 0; s < n; s++) {
+        size_t before = all.len, k = 1 + (size_t)s % 8, start = (size_t)(s * stride) % (N - 8);
+        wire_batch_payload(&all, fmt, "room_1", "9f2c0011aabbccdd", evs + start, k);
+        sizes[s] = all.len - before;
+    }
+    char dict[8192], path[256];
+    size_t dn = ZDICT_trainFromBuffer(dict, dict_size, all.data, sizes, (unsigned)n);
+    dbuf_free(&all);
+    free(sizes);
+    if (ZDICT_isError(dn))
+        return -1;
+    snprintf(path, sizeof path, "%s/%s", dir, wire_dict_name(fmt));
+    FILE *f = fopen(path, "wb");
+    int rc = f && fwrite(dict, 1, dn, f) == dn ? 0 : -1;
+    if (f && fclose(f))
+        rc = -1;
+    return rc;
+}
+
 /* Trains a small dictionary per format from batch payloads into dict_dir. */
 static int train_dicts(void)
 {
     snprintf(dict_dir, sizeof dict_dir, "/tmp/dm-test-batch-XXXXXX");
     if (!mkdtemp(dict_dir))
         return -1;
-    for (int fmt = 0; fmt < 2; fmt++) {
-        dbuf all;
-        dbuf_init(&all);
-        size_t sizes[400];
-        for (int s = 0; s < 400; s++) {
-            size_t before = all.len, n = 1 + (size_t)s % 8, start = (size_t)(s * 7) % (N - 8);
-            batch_payload(&all, fmt, "room_1", "9f2c0011aabbccdd", evs + start, n);
-            sizes[s] = all.len - before;
-        }
-        char dict[4096];
-        size_t dn = ZDICT_trainFromBuffer(dict, sizeof dict, all.data, sizes, 400);
-        dbuf_free(&all);
-        if (ZDICT_isError(dn))
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++)
+        if (write_dict(dict_dir, fmt, 400, 7, 4096))
             return -1;
-        char path[128];
-        snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dict_dir, fmt ? "pb" : "json");
-        FILE *f = fopen(path, "wb");
-        if (!f || fwrite(dict, 1, dn, f) != dn)
-            return -1;
-        fclose(f);
-    }
     return 0;
 }
 
 static void cleanup_dicts(void)
 {
     char path[128];
-    for (int fmt = 0; fmt < 2; fmt++) {
-        snprintf(path, sizeof path, "%s/danmaku-%s.zdict", dict_dir, fmt ? "pb" : "json");
+    for (int fmt = 0; fmt < WIRE_NFMT; fmt++) {
+        snprintf(path, sizeof path, "%s/%s", dict_dir, wire_dict_name(fmt));
         unlink(path);
     }
     rmdir(dict_dir);
@@ -398,9 +540,11 @@ int main(void)
     T_RUN(test_roundtrip_plain);
     T_RUN(test_dictionary_trained);
     T_RUN(test_roundtrip_dictionary);
+    T_RUN(test_previous_dictionary);
     T_RUN(test_reset_and_gap_frames);
     T_RUN(test_degraded_frames);
     T_RUN(test_undecodable_bytes);
+    T_RUN(test_v2_deltas_and_size);
     cleanup_dicts();
     for (int i = 0; i < N; i++) {
         evt_unref(evs[i]);

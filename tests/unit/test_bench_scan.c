@@ -1,5 +1,6 @@
-/* test_bench_scan.c — the bench's fast frame scanner against the reference
- * encoders (bench_enc, the edge's layouts) and against common/frame_dec:
+/* test_bench_scan.c — the bench's fast frame scanner (client/frame_scan.h)
+ * on frames from the edge's own encoder (through bench_enc) and against
+ * client/frame_dec:
  * seqs, kinds and send times come out right for JSON, protobuf and zstd
  * (with the trained dictionary); gap/reset frames; the decode cache; and
  * every truncation of a frame is handled without crashing. */
@@ -7,7 +8,7 @@
 #include <zstd.h>
 #include "frame_dec.h"
 #include "../../bench/bench_enc.h"
-#include "../../bench/bench_scan.h"
+#include "frame_scan.h"
 
 #define PREFIX "b4242-"
 
@@ -41,6 +42,15 @@ static size_t make(bev *e, size_t n)
     return n;
 }
 
+/* The edge's batch payload for e[0..n) in format fmt, appended to out. */
+static void batch(dbuf *out, int fmt, const char *room, const char *epoch, const bev *e, size_t n)
+{
+    benc be;
+    T_ASSERT(benc_init(&be, NULL, 3) == 0);
+    benc_payload(&be, out, fmt, room, epoch, e, n);
+    benc_free(&be);
+}
+
 static int check_frame(const scan_frame *f, const bev *e, size_t n)
 {
     if (f->type != SCAN_BATCH || f->nev != n || f->from != e[0].seq || f->to != e[n - 1].seq) return 0;
@@ -57,7 +67,7 @@ static void test_json_batch(void)
 {
     bev e[8]; size_t n = make(e, 8);
     dbuf b; dbuf_init(&b);
-    benc_json_batch(&b, "r1", "0123456789abcdef", e, n);
+    batch(&b, 0, "r1", "0123456789abcdef", e, n);
     scan_frame f = { 0 };
     T_EQ_INT(scan_json((uint8_t *)b.data, b.len, PREFIX, &f), 0);
     T_ASSERT(check_frame(&f, e, n));
@@ -75,7 +85,7 @@ static void test_pb_batch(void)
 {
     bev e[8]; size_t n = make(e, 8);
     dbuf b; dbuf_init(&b);
-    benc_pb_batch(&b, "r1", "0123456789abcdef", e, n);
+    batch(&b, 1, "r1", "0123456789abcdef", e, n);
     scan_frame f = { 0 };
     T_EQ_INT(scan_pb((uint8_t *)b.data, b.len, PREFIX, &f), 0);
     T_ASSERT(check_frame(&f, e, n));
@@ -86,6 +96,27 @@ static void test_pb_batch(void)
     T_EQ_STR(fr->batch->events[1]->client_msg_id, "other-7-1234");
     T_EQ_INT(fr->batch->events[1]->body_case, DANMAKU__EVENT__BODY_GIFT);
     frame_dec_release(fr); frame_dec_free(&d);
+    scan_frame_free(&f); dbuf_free(&b);
+}
+
+/* v2 (Frame.batch2): seqs with a hole and ts_ms going back come out of the
+ * deltas; no client_msg_id, so no send time. */
+static void test_pb2_batch(void)
+{
+    bev e[8]; size_t n = make(e, 8);
+    e[5].seq += 7; e[6].seq += 7; e[7].seq += 9;
+    e[3].ts_ms -= 5000;
+    dbuf b; dbuf_init(&b);
+    batch(&b, 2, "r1", "0123456789abcdef", e, n);
+    scan_frame f = { 0 };
+    T_EQ_INT(scan_pb((uint8_t *)b.data, b.len, PREFIX, &f), 0);
+    T_ASSERT(f.type == SCAN_BATCH && f.nev == n && f.from == e[0].seq && f.to == e[n - 1].seq);
+    for (size_t i = 0; i < n; i++) {
+        T_EQ_U64(f.ev[i].seq, e[i].seq);
+        T_EQ_INT(f.ev[i].ts_ms, e[i].ts_ms);
+        T_EQ_INT(f.ev[i].kind, e[i].kind);
+        T_EQ_INT(f.ev[i].send_us, -1);
+    }
     scan_frame_free(&f); dbuf_free(&b);
 }
 
@@ -112,8 +143,8 @@ static void zstd_with_dict(int fmt)
 {
     bev e[8]; size_t n = make(e, 8);
     dbuf b; dbuf_init(&b);
-    if (fmt) benc_pb_batch(&b, "r1", "0123456789abcdef", e, n);
-    else benc_json_batch(&b, "r1", "0123456789abcdef", e, n);
+    if (fmt) batch(&b, 1, "r1", "0123456789abcdef", e, n);
+    else batch(&b, 0, "r1", "0123456789abcdef", e, n);
     char path[512];
     snprintf(path, sizeof path, "%s/danmaku-%s.zdict", DM_SHARE_DIR, fmt ? "pb" : "json");
     FILE *f = fopen(path, "rb");
@@ -155,7 +186,7 @@ static void test_truncations(void)
     bev e[6]; size_t n = make(e, 6);
     for (int fmt = 0; fmt < 2; fmt++) {
         dbuf b; dbuf_init(&b);
-        if (fmt) benc_pb_batch(&b, "r1", "ep", e, n); else benc_json_batch(&b, "r1", "ep", e, n);
+        if (fmt) batch(&b, 1, "r1", "ep", e, n); else batch(&b, 0, "r1", "ep", e, n);
         scan_frame f = { 0 };
         for (size_t cut = 0; cut < b.len; cut++) {
             uint8_t *p = malloc(cut ? cut : 1);      /* exact-size copy: ASan sees over-reads */
@@ -180,6 +211,7 @@ int main(void)
 {
     T_RUN(test_json_batch);
     T_RUN(test_pb_batch);
+    T_RUN(test_pb2_batch);
     T_RUN(test_gap_reset);
     T_RUN(test_zstd_json_dict);
     T_RUN(test_zstd_pb_dict);

@@ -1,6 +1,7 @@
-/* test_edge_tick.c — the adaptive per-room tick: write-cost measurement,
- * floor tick for small rooms, a huge room stretched so the worker's frame
- * writes fit its budget, clamping to --tick-max-ms. */
+/* test_edge_tick.c — the worker's room tick: the all-in cost per frame and
+ * the frame budget, rates and the active list (idle rooms cost nothing),
+ * the load model viewers * min(rate, 1000 / T), the shortest tick whose load
+ * fits the budget, clamping to --tick-ms / --tick-max-ms. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +12,21 @@
 
 static edge_conf conf;
 static worker *w;
+static room *rooms[64];
+static size_t nrooms;
 
-static room *add_room(size_t viewers, int active)
+/* A room with `viewers` and a measured rate (events/s; 0: idle, not on the
+ * active list). */
+static room *add_room(size_t viewers, double rate)
 {
     room *r = calloc(1, sizeof *r);
     r->w = w;
     r->nviewers = viewers;
-    r->recent_events = active ? 10 : 0;
-    r->hnext = w->rooms.buckets[0];
-    w->rooms.buckets[0] = r;
-    w->rooms.n++;
+    if (rate > 0) {
+        r->rate = rate;
+        room_set_active(r);
+    }
+    rooms[nrooms++] = r;
     return r;
 }
 
@@ -28,100 +34,143 @@ static void setup(void)
 {
     memset(&conf, 0, sizeof conf);
     conf.tick_ms = 50;
-    conf.tick_max_ms = 1000;   /* the test sets its own bound */
+    conf.tick_max_ms = 1000;
     conf.write_budget = 70;
     w = calloc(1, sizeof *w);
     w->conf = &conf;
-    w->rooms.nbuckets = 1;
-    w->rooms.buckets = calloc(1, sizeof(room *));
+    nrooms = 0;
 }
 
 static void teardown(void)
 {
-    for (room *r = w->rooms.buckets[0], *nx; r; r = nx) {
-        nx = r->hnext;
-        free(r);
+    for (size_t i = 0; i < nrooms; i++) {
+        room_clear_active(rooms[i]);
+        free(rooms[i]);
     }
-    free(w->rooms.buckets);
+    T_ASSERT(w->active == NULL && w->nactive == 0);
     free(w);
 }
 
-static void test_cost_measurement(void)
+/* Cost = max(CPU, flush wall time) per frame over a sample, EWMA 0.5;
+ * budget = write_budget % of a second / cost. */
+static void test_cost_and_budget(void)
 {
     setup();
-    tick_note_flush(w, 10, 1000);          /* too few frames: ignored */
+    tick_sample(w, 1000000, 0);             /* first call: baseline only */
     T_ASSERT(w->write_cost_us == 0);
-    tick_note_flush(w, 1000, 3000);
-    T_ASSERT(fabs(w->write_cost_us - 3.0) < 1e-9);
-    tick_note_flush(w, 1000, 8000);        /* EWMA 0.8 / 0.2 */
-    T_ASSERT(fabs(w->write_cost_us - 4.0) < 1e-9);
+    w->st.frames = 50;                      /* too few frames: cost kept */
+    tick_sample(w, 2000000, 500000);
+    T_ASSERT(w->write_cost_us == 0);
+    T_ASSERT(fabs(w->frame_budget - 0.7e6 / 6.0) < 1e-6);   /* initial 6 us */
+    w->st.frames += 100000;                 /* 100k frames, 0.5 s CPU: 5 us */
+    tick_sample(w, 3000000, 1000000);
+    T_ASSERT(fabs(w->write_cost_us - 5.0) < 1e-9);
+    T_ASSERT(fabs(w->frame_budget - 140000.0) < 1e-6);
+    w->st.frames += 100000;                 /* CPU 0.3 s, flushes took 0.9 s wall */
+    tick_note_flush(w, 100000, 900000);
+    tick_sample(w, 4000000, 1300000);
+    T_ASSERT(fabs(w->write_cost_us - 7.0) < 1e-9);   /* (5 + 9) / 2 */
+    tick_sample(w, 4100000, 1400000);       /* < 200 ms since the last: ignored */
+    T_ASSERT(fabs(w->write_cost_us - 7.0) < 1e-9);
     teardown();
 }
 
-static void test_small_rooms_keep_floor_big_room_stretches(void)
+/* Rates: EWMA of events per second; a room without events decays and leaves
+ * the active list (unless a flush is armed). */
+static void test_rates_and_active_list(void)
 {
     setup();
-    w->write_cost_us = 5.0;                /* 140 writes/ms at 70 % */
-    room *big = add_room(20000, 1);
-    room *s1 = add_room(100, 1);
-    room *s2 = add_room(10, 1);
-    room *idle = add_room(50, 0);
-    tick_adapt(w);
-    T_EQ_INT(s1->tick_ms, 50);
-    T_EQ_INT(s2->tick_ms, 50);
-    T_EQ_INT(idle->tick_ms, 50);
-    /* big gets what the small rooms leave: 140 - 2.2 writes/ms */
-    T_ASSERT(big->tick_ms >= 140 && big->tick_ms <= 150);
-    double load = 20000.0 / big->tick_ms + 100.0 / 50 + 10.0 / 50;
-    T_ASSERT(load <= 140.0 * 1.01);
-    T_EQ_INT(w->active_rooms, 3);
-    T_EQ_INT(w->max_tick_ms, big->tick_ms);
-    T_EQ_INT(big->recent_events, 0);       /* window restarts */
+    tick_sample(w, 1000000, 0);
+    room *a = add_room(10, 0), *b = add_room(10, 0);
+    T_EQ_INT(w->nactive, 0);
+    tick_note_events(a, 20);
+    tick_note_events(a, 20);
+    T_EQ_INT(w->nactive, 1);
+    tick_sample(w, 2000000, 0);
+    T_ASSERT(fabs(a->rate - 40.0) < 1e-9);
+    T_EQ_INT(a->recent_events, 0);
+    tick_note_events(a, 20);
+    tick_sample(w, 3000000, 0);
+    T_ASSERT(fabs(a->rate - 30.0) < 1e-9);
+    b->tick_armed = 1;
+    tick_note_events(b, 1);
+    for (int i = 0; i < 12; i++)            /* 30 / 2^10 < 0.05 */
+        tick_sample(w, 4000000 + (uint64_t)i * 1000000, 0);
+    T_ASSERT(a->aprev == NULL && a->rate == 0);
+    T_ASSERT(b->aprev != NULL);             /* armed: stays */
+    T_EQ_INT(w->nactive, 1);
     teardown();
 }
 
-static void test_two_big_rooms_share(void)
+/* load(T) = sum viewers * min(rate, 1000 / T): quiet rooms cost their rate. */
+static void test_load_model(void)
 {
     setup();
-    w->write_cost_us = 5.0;
-    room *a = add_room(20000, 1);
-    room *b = add_room(20000, 1);
-    tick_adapt(w);
-    T_EQ_INT(a->tick_ms, b->tick_ms);
-    T_ASSERT(a->tick_ms >= 280 && a->tick_ms <= 290);   /* 20000 / 70 */
+    add_room(10, 5);                        /* 5 ev/s < 20 ticks/s: 50 frames/s */
+    add_room(100, 100);                     /* capped by ticks: 100 * 20 */
+    add_room(1000, 0);                      /* idle: nothing */
+    T_ASSERT(fabs(tick_load(w, 50) - (50 + 2000)) < 1e-9);
+    T_ASSERT(fabs(tick_load(w, 500) - (20 + 200)) < 1e-9);
     teardown();
 }
 
-static void test_clamped_and_fixed(void)
+static void test_small_rooms_keep_the_floor(void)
 {
     setup();
-    w->write_cost_us = 5.0;
-    room *huge = add_room(1000000, 1);
-    tick_adapt(w);
-    T_EQ_INT(huge->tick_ms, 1000);
-    conf.tick_max_ms = 50;                 /* fixed tick */
-    tick_adapt(w);
-    T_EQ_INT(huge->tick_ms, 50);
+    w->frame_budget = 140000;
+    for (int i = 0; i < 50; i++)            /* 50 rooms x 10 viewers x 10 ev/s */
+        add_room(10, 10);
+    T_EQ_INT(tick_choose(w), 50);
+    T_EQ_INT(tick_for(rooms[0]), 50);
     teardown();
 }
 
-static void test_new_room_estimate(void)
+/* Writes run short: the common tick stretches until the load fits. */
+static void test_stretch_to_fit(void)
 {
     setup();
-    w->write_cost_us = 5.0;
-    room *r = add_room(14000, 1);
-    T_EQ_INT(tick_for(r), 100);            /* 14000 / 140 per ms, one active room */
-    r->tick_ms = 77;
-    T_EQ_INT(tick_for(r), 77);
+    w->frame_budget = 60000;
+    add_room(10000, 1000);                  /* hot room: 10000 * 1000 / T */
+    uint32_t t = tick_choose(w);
+    T_ASSERT(t >= 166 && t <= 168);
+    T_ASSERT(tick_load(w, t) <= 60000);
+    T_ASSERT(tick_load(w, t - 2) > 60000);  /* the shortest that fits (1 ms bisection) */
+    T_EQ_INT(w->tick_ms, t);
+    teardown();
+
+    setup();                                /* the long tail: 1000 rooms x 10 viewers */
+    w->frame_budget = 60000;
+    for (int i = 0; i < 64; i++)
+        add_room(160, 10);                  /* 10240 viewers at 10 ev/s = 102400 frames/s at T <= 100 */
+    t = tick_choose(w);
+    T_ASSERT(t >= 170 && t <= 172);         /* 10240 * 1000 / T = 60000 */
+    teardown();
+}
+
+static void test_clamped(void)
+{
+    setup();
+    w->frame_budget = 1000;
+    add_room(1000000, 1000);
+    T_EQ_INT(tick_choose(w), 1000);         /* --tick-max-ms */
+    conf.tick_max_ms = 50;                  /* fixed tick */
+    T_EQ_INT(tick_choose(w), 50);
+    teardown();
+
+    setup();                                /* no budget measured yet: the floor */
+    add_room(1000000, 1000);
+    T_EQ_INT(tick_for(rooms[0]), 50);
+    T_EQ_INT(tick_choose(w), 50);
     teardown();
 }
 
 int main(void)
 {
-    T_RUN(test_cost_measurement);
-    T_RUN(test_small_rooms_keep_floor_big_room_stretches);
-    T_RUN(test_two_big_rooms_share);
-    T_RUN(test_clamped_and_fixed);
-    T_RUN(test_new_room_estimate);
+    T_RUN(test_cost_and_budget);
+    T_RUN(test_rates_and_active_list);
+    T_RUN(test_load_model);
+    T_RUN(test_small_rooms_keep_the_floor);
+    T_RUN(test_stretch_to_fit);
+    T_RUN(test_clamped);
     return T_DONE();
 }

@@ -3,11 +3,13 @@
  * zstd with and without a dictionary (picked by dictID), reset and gap
  * frames, and every class of bad input (JSON types, unknown kinds, bad
  * protobuf, truncated/garbage zstd, unknown dictionary) fails cleanly.
- * Inputs sit before a guard page. */
+ * Inputs sit before a guard page; batches come from the edge's own encoder
+ * (common/wire.h). */
 #include "t.h"
 #include "guard.h"
 #include "frame_dec.h"
-#include "jsonw.h"
+#include "evt.h"
+#include "wire.h"
 #include <zdict.h>
 #include <zstd.h>
 
@@ -51,65 +53,11 @@ static void make_events(tev *e, size_t n, uint64_t seq0)
     }
 }
 
-static void ju(dbuf *b, const char *k, uint64_t v)
-{
-    dbuf_putc(b, ',');
-    jsonw_key(b, k);
-    dbuf_put_u64(b, v);
-}
-
-static void js(dbuf *b, const char *k, const char *v)
-{
-    dbuf_putc(b, ',');
-    jsonw_key(b, k);
-    jsonw_cstr(b, v);
-}
-
-/* The edge's JSON layout. */
-static void json_batch(dbuf *b, const tev *e, size_t n)
-{
-    static const char *const modes[] = { "scroll", "top", "bottom" };
-    dbuf_puts(b, "{\"type\":\"batch\",\"room\":\"r1\",\"epoch\":\"9f2c00aa11bb22cc\"");
-    ju(b, "from_seq", e[0].seq);
-    ju(b, "to_seq", e[n - 1].seq);
-    dbuf_puts(b, ",\"events\":[");
-    for (size_t i = 0; i < n; i++) {
-        dbuf_puts(b, i ? ",{" : "{");
-        jsonw_key(b, "seq");
-        dbuf_put_u64(b, e[i].seq);
-        js(b, "kind", e[i].kind == 0 ? "comment" : e[i].kind == 1 ? "gift" : "like");
-        dbuf_puts(b, ",\"ts_ms\":");
-        dbuf_put_i64(b, e[i].ts);
-        js(b, "user_id", e[i].user);
-        if (e[i].kind == 0) {
-            js(b, "nick", e[i].nick);
-            js(b, "text", e[i].text);
-            ju(b, "color", e[i].color);
-            js(b, "mode", modes[e[i].mode]);
-            ju(b, "size", e[i].size);
-        } else if (e[i].kind == 1) {
-            js(b, "nick", e[i].nick);
-            js(b, "gift_id", e[i].gift_id);
-            js(b, "gift_name", e[i].gift_name);
-            ju(b, "count", e[i].count);
-            ju(b, "unit_value", e[i].unit);
-        } else {
-            ju(b, "count", e[i].count);
-        }
-        if (e[i].cmid) js(b, "client_msg_id", e[i].cmid);
-        if (e[i].flag) {
-            dbuf_puts(b, ",\"flags\":[");
-            jsonw_cstr(b, e[i].flag);
-            dbuf_puts(b, ",\"contact\"]");
-        }
-        if (e[i].risk) js(b, "risk", e[i].risk);
-        dbuf_putc(b, '}');
-    }
-    dbuf_puts(b, "]}");
-}
-
-/* The same events as a packed protobuf Frame. */
-static void pb_batch(dbuf *out, const tev *e, size_t n)
+/* The edge's batch payload of the events in format fmt, from the one
+ * encoder (common/evt.h, common/wire.h). Each event is packed by protobuf-c
+ * (canonical field order, so the pb payload equals protobuf-c's packing of
+ * the whole Frame). */
+static void wire_batch(dbuf *out, int fmt, const tev *e, size_t n)
 {
     Danmaku__Event *evs = calloc(n, sizeof *evs), **ptrs = calloc(n, sizeof *ptrs);
     Danmaku__Comment *cm = calloc(n, sizeof *cm);
@@ -155,22 +103,21 @@ static void pb_batch(dbuf *out, const tev *e, size_t n)
         }
         ptrs[i] = v;
     }
-    Danmaku__Batch b = DANMAKU__BATCH__INIT;
-    b.room = "r1";
-    b.epoch = "9f2c00aa11bb22cc";
-    b.has_from_seq = b.has_to_seq = 1;
-    b.from_seq = e[0].seq;
-    b.to_seq = e[n - 1].seq;
-    b.n_events = n;
-    b.events = ptrs;
-    Danmaku__Frame f = DANMAKU__FRAME__INIT;
-    f.msg_case = DANMAKU__FRAME__MSG_BATCH;
-    f.batch = &b;
-    size_t len = danmaku__frame__get_packed_size(&f);
-    dbuf_reserve(out, len);
-    out->len = danmaku__frame__pack(&f, (uint8_t *)out->data);
+    evt **x = calloc(n, sizeof *x);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t buf[4096];
+        size_t len = danmaku__event__pack(ptrs[i], buf);
+        x[i] = evt_new(buf, len, 0);
+    }
+    wire_batch_payload(out, fmt, "r1", "9f2c00aa11bb22cc", x, n);
+    for (size_t i = 0; i < n; i++)
+        evt_unref(x[i]);
+    free(x);
     free(evs); free(ptrs); free(cm); free(gf); free(lk);
 }
+
+static void json_batch(dbuf *b, const tev *e, size_t n) { wire_batch(b, WIRE_JSON, e, n); }
+static void pb_batch(dbuf *b, const tev *e, size_t n) { wire_batch(b, WIRE_PB, e, n); }
 
 static Danmaku__Frame *dec_g(frame_dec *d, int fmt, int z, const void *p, size_t n,
                              char *err, size_t es)
@@ -319,7 +266,7 @@ static int train(dbuf *dict, int pb)
     size_t sizes[400];
     tev e[6];
     for (int i = 0; i < 400; i++) {
-        make_events(e, 1 + i % 6, (uint64_t)i * 7);
+        make_events(e, 1 + i % 6, (uint64_t)i * 7 + 1);
         size_t before = samples.len;
         if (pb) {
             dbuf one;
@@ -368,7 +315,7 @@ static void test_zstd_dictionary(void)
     T_EQ_INT(frame_dec_set_dict(&d, DM_FMT_PB, dp.data, dp.len), 0);
     T_ASSERT(dec_g(&d, DM_FMT_JSON, 1, z.data, z.len, err, sizeof err) == NULL);
     T_EQ_INT(frame_dec_set_dict(&d, DM_FMT_JSON, dj.data, dj.len), 0);
-    T_EQ_INT(d.dict_id[DM_FMT_JSON], idj);
+    T_ASSERT(zdec_has(&d.z, idj) && zdec_has(&d.z, idp));
     Danmaku__Frame *f = dec_g(&d, DM_FMT_JSON, 1, z.data, z.len, err, sizeof err);
     T_ASSERT(f && f->batch->n_events == 10);
     T_EQ_STR(f->batch->events[0]->comment->text, TEXTS[0]);
@@ -498,13 +445,47 @@ static void test_bad_pb(void)
     dbuf_free(&p);
 }
 
+/* v2 Frame.batch2 that cannot be expanded fails cleanly: no events, no
+ * from_seq, a seq_skip that wraps. */
+static void test_bad_batch2(void)
+{
+    frame_dec d;
+    frame_dec_init(&d);
+    char err[200];
+    Danmaku__CompactEvent ce = DANMAKU__COMPACT_EVENT__INIT, *cep = &ce;
+    Danmaku__Batch2 b = DANMAKU__BATCH2__INIT;
+    Danmaku__Frame f = DANMAKU__FRAME__INIT;
+    f.msg_case = DANMAKU__FRAME__MSG_BATCH2;
+    f.batch2 = &b;
+    dbuf p;
+    dbuf_init(&p);
+    for (int k = 0; k < 3; k++) {
+        b.has_from_seq = k > 0;
+        b.from_seq = 5;
+        b.n_events = k > 1 ? 1 : 0;
+        b.events = &cep;
+        ce.has_seq_skip = 1;
+        ce.seq_skip = UINT64_MAX - 2;
+        pack_frame(&f, &p);
+        T_ASSERT(dec_g(&d, DM_FMT_PB2, 0, p.data, p.len, err, sizeof err) == NULL);
+        T_ASSERT(strstr(err, "batch2") != NULL);
+    }
+    ce.seq_skip = 2;                                   /* seq 5 + 2 = 7 */
+    pack_frame(&f, &p);
+    Danmaku__Frame *ok = dec_g(&d, DM_FMT_PB2, 0, p.data, p.len, err, sizeof err);
+    T_ASSERT(ok && ok->batch->n_events == 1 && ok->batch->events[0]->seq == 7 && ok->batch->to_seq == 7);
+    frame_dec_release(ok);
+    dbuf_free(&p);
+    frame_dec_free(&d);
+}
+
 /* The dictionaries shipped in proto/zdict (when present) load. */
 static void test_load_dict_files(void)
 {
     frame_dec d;
     frame_dec_init(&d);
     T_EQ_INT(frame_dec_load_dict_file(&d, DM_FMT_JSON, "/nonexistent-dir"), 0);
-    T_ASSERT(d.ddict[DM_FMT_JSON] == NULL);
+    T_EQ_INT(d.z.n, 0);
     T_EQ_INT(frame_dec_load_dict_file(&d, DM_FMT_JSON, DM_SHARE_DIR), 0);
     T_EQ_INT(frame_dec_load_dict_file(&d, DM_FMT_PB, DM_SHARE_DIR), 0);
     char path[4096];
@@ -512,7 +493,7 @@ static void test_load_dict_files(void)
     FILE *fp = fopen(path, "rb");
     if (fp) {
         fclose(fp);
-        T_ASSERT(d.ddict[DM_FMT_JSON] != NULL && d.dict_id[DM_FMT_JSON] != 0);
+        T_ASSERT(d.z.n == 2 && d.z.d[0].id != 0 && d.z.d[1].id != 0);
     }
     frame_dec_free(&d);
 }
@@ -526,6 +507,7 @@ int main(void)
     T_RUN(test_zstd_stream_and_truncation);
     T_RUN(test_bad_json);
     T_RUN(test_bad_pb);
+    T_RUN(test_bad_batch2);
     T_RUN(test_load_dict_files);
     return T_DONE();
 }

@@ -3,7 +3,8 @@
  * a hard cap, recovered only when the output drains), and what a degraded
  * viewer receives from a room tick (comment runs as gap frames with exact
  * bounds, gifts as batches, every seq covered once, in order) next to a
- * healthy viewer of the same room, then the close with 4429. In-process
+ * healthy viewer of the same room, comment-only ticks of a backlogged viewer
+ * coalesced into one owed gap, then the close with 4429. In-process
  * (room_fix.h): fake viewers queue frames in their evbuffer. */
 #include "room_fix.h"
 
@@ -121,10 +122,80 @@ static void test_close_at_second_cap(void)
     fx_teardown();
 }
 
+/* A degraded, backlogged viewer gets no frame per tick for comments only:
+ * the skipped seqs add up to ONE gap, sent before its next frame (here a
+ * gift) or when its output drains; a recovered viewer gets full batches. */
+static void test_owed_gap_coalesced(void)
+{
+    fx_setup();
+    fx_conf.slow_soft_bytes = 4096;
+    viewer *good = fx_viewer(BATCH_PB, 1, 0);
+    viewer *slow = fx_viewer(BATCH_PB, 1, 0);
+    room *r = fx_ready_room("r1", EP, 0, good);
+    fx_join(slow, "r1");
+    backlog(slow, 5000);
+    Danmaku__Frame *f[16];
+    for (uint64_t s = 1; s <= 9; s++) {      /* three ticks of comments */
+        fx_pub("r1", EP, s);
+        if (s % 3 == 0)
+            deliver_flush_now(r);
+    }
+    T_EQ_INT(evbuffer_get_length(slow->out), 5001);   /* nothing queued behind the backlog */
+    T_EQ_U64(slow->next_seq, 10);
+    T_EQ_U64(fx_w->st.gaps_sent, 0);
+    fx_pub_kind("r1", EP, 10, FX_GIFT);       /* a gift: owed gap first, then it */
+    deliver_flush_now(r);
+    evbuffer_drain(slow->out, 5000);
+    int n = fx_frames(slow, f, 16, NULL);
+    T_EQ_INT(n, 2);
+    T_ASSERT(f[0]->msg_case == DANMAKU__FRAME__MSG_GAP);
+    T_EQ_U64(f[0]->gap->from_seq, 1);
+    T_EQ_U64(f[0]->gap->to_seq, 9);
+    T_EQ_STR(f[0]->gap->reason, "slow");
+    T_ASSERT(f[1]->msg_case == DANMAKU__FRAME__MSG_BATCH);
+    T_EQ_U64(f[1]->batch->from_seq, 10);
+    T_EQ_U64(f[1]->batch->to_seq, 10);
+    fx_release(f, n);
+    backlog(slow, 5000);                       /* backlogged again: 11..12 owed */
+    fx_pub("r1", EP, 11);
+    fx_pub("r1", EP, 12);
+    deliver_flush_now(r);
+    T_EQ_INT(evbuffer_get_length(slow->out), 5001);
+    evbuffer_drain(slow->out, 5000);
+    deliver_on_drained(slow);                  /* the output drained: the gap goes */
+    n = fx_frames(slow, f, 16, NULL);
+    T_EQ_INT(n, 1);
+    T_ASSERT(f[0]->msg_case == DANMAKU__FRAME__MSG_GAP);
+    T_EQ_U64(f[0]->gap->from_seq, 11);
+    T_EQ_U64(f[0]->gap->to_seq, 12);
+    fx_release(f, n);
+    deliver_on_drained(slow);                  /* nothing owed: nothing */
+    T_EQ_INT(evbuffer_get_length(slow->out), 1);
+    slow->slow = 0;                            /* recovered: full batches */
+    fx_pub("r1", EP, 13);
+    deliver_flush_now(r);
+    T_ASSERT(fx_one_batch(slow, 13, 13));
+    T_EQ_U64(fx_w->st.gaps_sent, 2);
+    /* the good viewer got every seq in full batches */
+    n = fx_frames(good, f, 16, NULL);
+    uint64_t next = 1;
+    for (int i = 0; i < n; i++) {
+        T_ASSERT(f[i]->msg_case == DANMAKU__FRAME__MSG_BATCH);
+        T_EQ_U64(f[i]->batch->from_seq, next);
+        next = f[i]->batch->to_seq + 1;
+    }
+    T_EQ_U64(next, 14);
+    fx_release(f, n);
+    fx_viewer_free(good);
+    fx_viewer_free(slow);
+    fx_teardown();
+}
+
 int main(void)
 {
     T_RUN(test_grades);
     T_RUN(test_degraded_delivery);
     T_RUN(test_close_at_second_cap);
+    T_RUN(test_owed_gap_coalesced);
     return T_DONE();
 }
